@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -23,19 +24,33 @@ PortOption = Annotated[
 ]
 
 
-def _broker(port: int | None) -> LocalBroker:
-    overrides = {}
+ControllerPortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--controller-port", help="KRaft controller port (default HEFESTO_KAFKA_CONTROLLER_PORT or port+1)"
+    ),
+]
+
+
+def _broker(port: int | None, controller_port: int | None = None) -> LocalBroker:
+    overrides: dict[str, int] = {}
     if port is not None:
-        overrides = {"kafka_port": port, "kafka_controller_port": port + 1}
+        overrides["kafka_port"] = port
+        if controller_port is None and "HEFESTO_KAFKA_CONTROLLER_PORT" not in os.environ:
+            controller_port = port + 1
+    if controller_port is not None:
+        overrides["kafka_controller_port"] = controller_port
     return LocalBroker(load_settings(**overrides), progress=lambda m: _err.print(f"[dim]{m}[/dim]"))
 
 
 @kafka_app.command()
 def start(
-    port: PortOption = None, timeout_s: Annotated[int, typer.Option(help="readiness timeout")] = 90
+    port: PortOption = None,
+    controller_port: ControllerPortOption = None,
+    timeout_s: Annotated[int, typer.Option(help="readiness timeout")] = 90,
 ) -> None:
     """Start the broker (resolving its jars on first use), or reuse the running one."""
-    broker = _broker(port)
+    broker = _broker(port, controller_port)
     try:
         before = broker.status()
         status = broker.start(timeout_ms=timeout_s * 1000)

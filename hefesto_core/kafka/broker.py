@@ -119,6 +119,18 @@ def bootstrap_reachable(bootstrap: str, *, timeout_ms: int = 3_000) -> bool:
     return asyncio.run(_answers_metadata(bootstrap, timeout_ms))
 
 
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -341,6 +353,12 @@ class LocalBroker:
                 f"set HEFESTO_KAFKA_BOOTSTRAP={self.bootstrap} to use it, "
                 "or HEFESTO_KAFKA_PORT to pick another"
             )
+        for port in (self.port, self.controller_port):
+            if not _port_free(self.host, port):
+                raise BrokerStartError(
+                    f"port {port} on {self.host} is in use by another program; "
+                    "choose others with HEFESTO_KAFKA_PORT / HEFESTO_KAFKA_CONTROLLER_PORT"
+                )
         self.ensure_jars()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         config = self._write_config()

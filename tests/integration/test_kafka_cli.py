@@ -49,6 +49,7 @@ def test_start_twice_status_stop(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "HEFESTO_KAFKA_BOOTSTRAP"}
     env["HEFESTO_KAFKA_CONTROLLER_PORT"] = str(_free_port())
+    env.pop("HEFESTO_KAFKA_PORT", None)
     # Reuse the suite's jar cache (resolved once per machine) but a state folder of our own.
     state_dir = Path(env.get("HEFESTO_CACHE_DIR", Path.home() / ".cache" / "hefesto")) / f"broker-{port}"
     try:

@@ -43,3 +43,15 @@ def test_stale_pid_file_is_not_ours(tmp_path: Path) -> None:
     assert broker.status().pid is None
     assert broker.stop() is False
     assert not broker.pid_file.exists()
+
+
+def test_port_in_use_is_named(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = int(busy.getsockname()[1])
+        settings = load_settings(
+            cache_dir=tmp_path, kafka_bootstrap=None, kafka_port=_closed_port(), kafka_controller_port=port
+        )
+        with pytest.raises(BrokerError, match=f"port {port} on 127.0.0.1 is in use"):
+            LocalBroker(settings, state_dir=tmp_path / "b").start(timeout_ms=2_000)
