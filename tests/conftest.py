@@ -73,6 +73,10 @@ def kafka_bootstrap() -> Iterator[str]:
     try:
         yield status.bootstrap
     finally:
+        if broker.status().pid is None:
+            # Tests that needed it have failed already; say why in the summary too.
+            _KAFKA_SOURCE["kafka"] += " -- and it DIED during the session (see its log: "
+            _KAFKA_SOURCE["kafka"] += f"{broker.log_file})"
         broker.stop()
 
 
