@@ -1,0 +1,53 @@
+"""INCOMPLETE_TODO: ``TODO``/``FIXME``/``XXX``/``HACK`` markers in comments."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from hefesto_core.analyzer.rules.base import FileContext, Hit
+from hefesto_core.analyzer.scopes import Scope
+from hefesto_core.analyzer.source import NEWLINE
+from hefesto_core.analyzer.suppress import is_comment
+
+__all__ = ["RULE_IDS", "check"]
+
+RULE_IDS = ("INCOMPLETE_TODO",)
+_MARKER = re.compile(r"#[^\n]*?\b(TODO|FIXME|XXX|HACK)\b(?P<rest>[^\n]*)")
+_TICKET = re.compile(r"(?i)(?:#\d+|[A-Z][A-Z0-9]+-\d+|https?://)")
+
+
+def _innermost(ctx: FileContext, line: int) -> Scope:
+    best = ctx.root
+    stack = list(ctx.root.children)
+    while stack:
+        scope = stack.pop()
+        if scope.line_start <= line <= scope.line_end:
+            best = scope
+            stack = list(scope.children)
+    return best
+
+
+def check(ctx: FileContext) -> Iterator[Hit]:
+    text = ctx.src.text
+    if "TODO" not in text and "FIXME" not in text and "XXX" not in text and "HACK" not in text:
+        return
+    offsets = [0, *(m.end() for m in NEWLINE.finditer(text))]
+    for m in _MARKER.finditer(text):
+        lineno = bisect.bisect_right(offsets, m.start())
+        line = ctx.src.line(lineno)
+        col = m.start() - offsets[lineno - 1]
+        if col < 0 or col >= len(line) or not is_comment(line, col):
+            continue
+        rest = m.group("rest").strip(" :-")
+        if _TICKET.search(rest):
+            continue  # tracked elsewhere: not incomplete, just referenced
+        yield Hit(
+            "INCOMPLETE_TODO",
+            _innermost(ctx, lineno),
+            lineno,
+            lineno,
+            col + 1,
+            f"{m.group(1)} left in code: {rest[:120] or '(no description)'}",
+        )
