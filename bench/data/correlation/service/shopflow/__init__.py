@@ -1,0 +1,1 @@
+"""shopflow: a small orders and payments service (evaluation fixture for the correlator)."""
