@@ -1,0 +1,385 @@
+"""Stream engine benchmark: produce-to-enriched latency and sustained
+throughput on the real broker.
+
+10,000 findings over 2,000 files are loaded first; then alerts with 1-5
+in-app frames are offered at each rate for ``--duration`` seconds, with one
+and with two workers (``python -m streams`` subprocesses). Latency is the
+time from handing an alert to the producer to reading its enriched alert
+back (version 1). Figures are printed and written to
+``bench/results/stream.json``.
+
+    .venv/bin/python bench/stream.py                      # the full matrix
+    .venv/bin/python bench/stream.py --rates 1000 --workers 1 --duration 10
+    HEFESTO_STREAM_FETCH_MAX_WAIT_MS=1500 .venv/bin/python bench/stream.py --label faust-default-fetch ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "stream.json"
+N_FILES, PER_FILE = 2_000, 5
+PARTITIONS = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _path(f: int) -> str:
+    return f"svc/pkg{f % 37}/module_{f}.py"
+
+
+def _finding_events() -> list[tuple[bytes, bytes]]:
+    out = []
+    for f in range(N_FILES):
+        path = _path(f)
+        findings = [
+            {
+                "finding_id": f"b-{f}-{j}",
+                "repo": "bench",
+                "file_path": path,
+                "line_start": 10 + 40 * j,
+                "line_end": 14 + 40 * j,
+                "function_name": f"handler_{j}",
+                "rule_id": "HEF-REL-001",
+                "issue_type": "POSSIBLE_NONE_DEREFERENCE",
+                "severity": "HIGH",
+                "message": "value may be None",
+            }
+            for j in range(PER_FILE)
+        ]
+        event = {
+            "event_id": f"load-{f}",
+            "kind": "replace",
+            "repo": "bench",
+            "file_path": path,
+            "findings": findings,
+            "emitted_at": "2026-01-01T00:00:00Z",
+        }
+        out.append((f"bench:{path}".encode(), orjson.dumps(event)))
+    return out
+
+
+def _alert(alert_id: str, rng: random.Random) -> bytes:
+    n_frames = rng.randint(1, 5)
+    frames = []
+    for _ in range(n_frames):
+        f = rng.randrange(N_FILES)
+        j = rng.randrange(PER_FILE)
+        frames.append(
+            {
+                "file_path": _path(f),
+                "line_number": 11 + 40 * j,
+                "function_name": f"handler_{j}",
+                "in_app": True,
+            }
+        )
+    body = {
+        "alert_id": alert_id,
+        "timestamp": "2026-01-01T00:00:00Z",
+        "repo": "bench",
+        "severity": "HIGH",
+        "error_type": "AttributeError",
+        "error_message": "'NoneType' object has no attribute 'id'",
+        "frames": frames,
+    }
+    return orjson.dumps(body)
+
+
+class Workers:
+    def __init__(self, prefix: str, bootstrap: str, n: int, data_dir: Path) -> None:
+        self.prefix, self.bootstrap, self.n, self.data_dir = prefix, bootstrap, n, data_dir
+        self.procs: list[tuple[subprocess.Popen[bytes], int]] = []
+
+    @property
+    def topics(self) -> dict[str, str]:
+        return {k: f"{self.prefix}-{k}" for k in ("alerts", "findings", "enriched", "dlq")}
+
+    def start(self) -> None:
+        for i in range(self.n):
+            port = _free_port()
+            env = dict(os.environ)
+            env.update(
+                {
+                    "HEFESTO_KAFKA_BOOTSTRAP": self.bootstrap,
+                    "HEFESTO_APP_ID": self.prefix,
+                    "HEFESTO_TOPIC_ALERTS": self.topics["alerts"],
+                    "HEFESTO_TOPIC_FINDINGS": self.topics["findings"],
+                    "HEFESTO_TOPIC_ENRICHED": self.topics["enriched"],
+                    "HEFESTO_TOPIC_DEADLETTER": self.topics["dlq"],
+                    "HEFESTO_TOPIC_PARTITIONS": str(PARTITIONS),
+                    "HEFESTO_API_PORT": str(port),
+                    "HEFESTO_DATA_DIR": str(self.data_dir / f"w{i}"),
+                    "HEFESTO_LOG_LEVEL": "warning",
+                    "PYTHONPATH": str(REPO),
+                }
+            )
+            log = (self.data_dir / f"worker-{i}.log").open("wb")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streams"], env=env, cwd=REPO, stdout=log, stderr=log
+            )
+            self.procs.append((proc, port))
+
+    def health(self) -> list[dict[str, Any] | None]:
+        out: list[dict[str, Any] | None] = []
+        for proc, port in self.procs:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker on port {port} exited with {proc.returncode}")
+            try:
+                out.append(httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json())
+            except (httpx.HTTPError, ValueError):
+                out.append(None)
+        return out
+
+    def wait(self, predicate: Any, *, timeout_s: float, what: str) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            hs = self.health()
+            if all(h and h["status"] == "ok" for h in hs) and predicate(hs):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"timed out waiting for {what}: {self.health()}")
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for proc, _ in self.procs:
+            try:
+                with open(f"/proc/{proc.pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+        return total
+
+    def stop(self) -> None:
+        for proc, _ in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc, _ in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def _pct(sorted_ms: list[float], q: float) -> float | None:
+    if not sorted_ms:
+        return None
+    return round(sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))], 2)
+
+
+async def _run_rate(
+    bootstrap: str, topics: dict[str, str], rate: int, duration_s: float, drain_s: float, seed: int
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    run_id = uuid.uuid4().hex[:6]
+    consumer = AIOKafkaConsumer(
+        topics["enriched"],
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=5,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    # Make sure the consumer has its position before anything is produced.
+    await consumer.seek_to_end()
+    for tp in consumer.assignment():
+        await consumer.position(tp)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=1, acks=1)
+    await producer.start()
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    received: set[str] = set()
+    last_recv = 0.0
+    stop_consuming = asyncio.Event()
+    all_received = asyncio.Event()
+
+    async def consume() -> None:
+        nonlocal last_recv
+        while not stop_consuming.is_set():
+            batch = await consumer.getmany(timeout_ms=100, max_records=5_000)
+            now = time.perf_counter()
+            for msgs in batch.values():
+                for m in msgs:
+                    alert_id = m.key.decode()
+                    t0 = sent_at.get(alert_id)
+                    if t0 is None or alert_id in received:
+                        continue
+                    received.add(alert_id)
+                    latencies.append((now - t0) * 1000)
+                    last_recv = now
+                    if len(received) >= total:
+                        all_received.set()
+
+    total = int(rate * duration_s)
+    consumer_task = asyncio.create_task(consume())
+    start = time.perf_counter()
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        alert_id = f"r{rate}-{run_id}-{i}"
+        value = _alert(alert_id, rng)
+        sent_at[alert_id] = time.perf_counter()
+        await producer.send(topics["alerts"], value, key=alert_id.encode())
+    await producer.flush()
+    offered_s = time.perf_counter() - start
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(all_received.wait(), timeout=drain_s)
+    stop_consuming.set()
+    await consumer_task
+    await producer.stop()
+    await consumer.stop()
+    lat = sorted(latencies)
+    span = (last_recv - start) if last_recv else 0.0
+    return {
+        "offered_rate": rate,
+        "sent": total,
+        "actual_offered_rate": round(total / offered_s, 1),
+        "delivered": len(received),
+        "lost_or_late": total - len(received),
+        "throughput_per_s": round(len(received) / span, 1) if span else 0.0,
+        "latency_ms": {
+            "p50": _pct(lat, 0.50),
+            "p95": _pct(lat, 0.95),
+            "p99": _pct(lat, 0.99),
+            "max": _pct(lat, 1.0),
+        },
+    }
+
+
+def run_config(
+    bootstrap: str, n_workers: int, rates: list[int], duration_s: float, drain_s: float
+) -> list[dict[str, Any]]:
+    prefix = f"bench-stream-{uuid.uuid4().hex[:8]}"
+    data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
+    workers = Workers(prefix, bootstrap, n_workers, data_dir)
+    workers.start()
+    results: list[dict[str, Any]] = []
+    try:
+        workers.wait(
+            lambda hs: (
+                len({p for h in hs for p in h["assigned_partitions"] if p.startswith(f"{prefix}-alerts:")})
+                == PARTITIONS
+                and all(any(p.startswith(f"{prefix}-alerts:") for p in h["assigned_partitions"]) for h in hs)
+            ),
+            timeout_s=120,
+            what="workers to be ready",
+        )
+        asyncio.run(_produce_all(bootstrap, workers.topics["findings"], _finding_events()))
+        workers.wait(
+            lambda hs: sum(h["table_keys"]["findings_by_file"] for h in hs) == N_FILES,
+            timeout_s=120,
+            what="10,000 findings to be loaded",
+        )
+        # A short warm-up so that connection set-up is not measured.
+        asyncio.run(_run_rate(bootstrap, workers.topics, 200, 2.0, 10.0, seed=0))
+        for rate in rates:
+            cpu0, t0 = workers.cpu_seconds(), time.monotonic()
+            result = asyncio.run(_run_rate(bootstrap, workers.topics, rate, duration_s, drain_s, seed=rate))
+            result["workers"] = n_workers
+            result["worker_cpu_cores"] = round((workers.cpu_seconds() - cpu0) / (time.monotonic() - t0), 2)
+            print(_line(result), flush=True)
+            results.append(result)
+            time.sleep(2.0)
+    finally:
+        workers.stop()
+    return results
+
+
+async def _produce_all(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send(topic, value, key=key)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+def _line(r: dict[str, Any]) -> str:
+    lat = r["latency_ms"]
+    return (
+        f"workers={r['workers']} offered={r['offered_rate']}/s (actual {r['actual_offered_rate']}/s) "
+        f"delivered={r['delivered']}/{r['sent']} throughput={r['throughput_per_s']}/s "
+        f"p50={lat['p50']}ms p95={lat['p95']}ms p99={lat['p99']}ms max={lat['max']}ms "
+        f"worker_cpu={r['worker_cpu_cores']} cores"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--bootstrap", default=os.environ.get("HEFESTO_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    parser.add_argument("--rates", type=int, nargs="+", default=[200, 1000, 2000, 5000])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds offered per rate")
+    parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for stragglers")
+    parser.add_argument("--label", default="tuned", help="name of this configuration in the results file")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    tuning = {k: v for k, v in os.environ.items() if k.startswith("HEFESTO_STREAM_")}
+    runs: list[dict[str, Any]] = []
+    for n in args.workers:
+        runs.extend(run_config(args.bootstrap, n, args.rates, args.duration, args.drain))
+    existing: dict[str, Any] = {}
+    if args.out.exists():
+        existing = orjson.loads(args.out.read_bytes())
+    configs = existing.get("configurations", {})
+    configs[args.label] = {
+        "tuning_env": tuning,
+        "duration_s": args.duration,
+        "runs": runs,
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    payload = {
+        "benchmark": "stream",
+        "dataset": {
+            "findings": N_FILES * PER_FILE,
+            "files": N_FILES,
+            "frames_per_alert": "1-5",
+            "partitions": PARTITIONS,
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "latency": "producer send() to enriched alert read back by a consumer, version 1",
+        "configurations": configs,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

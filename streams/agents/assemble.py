@@ -1,0 +1,285 @@
+"""Assembler: gathers an alert's header and its probes' parts (key
+``alert_id``), emits the ``EnrichedAlert`` when every part arrived or
+``assemble_timeout_ms`` passed, and emits ``correlation_version + 1``
+whenever a later part (a slow probe, or a re-score after a late finding)
+changes the result.
+
+State lives in the ``assembly`` table, so a restarted worker resumes
+half-gathered alerts; deadlines live in memory and are rebuilt from the
+table by :meth:`Deadlines.rescan`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from correlator import assemble
+from hefesto_core.models import EnrichedAlert, FindingMatch
+from streams import metrics
+from streams.agents.base import guarded
+from streams.codecs import encode_enriched
+from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
+
+if TYPE_CHECKING:
+    from streams.app import Engine
+
+__all__ = ["Deadlines", "fingerprint", "is_complete", "register", "resolved_header"]
+
+
+def is_complete(state: dict[str, Any]) -> bool:
+    header = state.get("header")
+    if header is None:
+        return False
+    parts = state.get("parts", {})
+    return all(str(i) in parts for i, key in enumerate(header["file_keys"]) if key is not None)
+
+
+def fingerprint(enriched: EnrichedAlert) -> str:
+    """What makes two versions different to a reader (not timestamps or
+    latency): a re-score that lands on the same answer emits nothing."""
+    return orjson.dumps(
+        [
+            enriched.enriched,
+            enriched.reason,
+            round(enriched.correlation_confidence, 6),
+            [(m.finding_id, round(m.match_confidence, 6), m.status) for m in enriched.hefesto_findings],
+        ]
+    ).decode()
+
+
+class Deadlines:
+    """In-memory heap of assembly deadlines, drained by a timer that sends a
+    :class:`Timeout` record through the parts topic, so that the table is
+    only ever changed inside the agent that owns the partition."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, str]] = []
+        self._known: set[str] = set()
+
+    def schedule(self, alert_id: str, at_ms: int) -> None:
+        if alert_id not in self._known:
+            self._known.add(alert_id)
+            heapq.heappush(self._heap, (at_ms, alert_id))
+
+    def cancel(self, alert_id: str) -> None:
+        """Forget a deadline (its heap entry is skipped when it comes due),
+        so a completed alert costs no Timeout record."""
+        self._known.discard(alert_id)
+
+    def due(self, now_ms: int) -> list[str]:
+        out = []
+        while self._heap and self._heap[0][0] <= now_ms:
+            _, alert_id = heapq.heappop(self._heap)
+            if alert_id in self._known:
+                self._known.discard(alert_id)
+                out.append(alert_id)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def rescan(
+        self, items: list[tuple[str, dict[str, Any]]], *, now_ms: int, timeout_ms: int, horizon_ms: int
+    ) -> int:
+        """Schedule unfinished entries that have no deadline here (after a
+        restart or a rebalance moved them to this worker), and finished ones
+        that are past the late-finding horizon (to evict them)."""
+        added = 0
+        for alert_id, state in items:
+            if not state or alert_id in self._known:
+                continue
+            if not state.get("version"):
+                self.schedule(alert_id, max(now_ms, state.get("first_ms", now_ms) + timeout_ms))
+                added += 1
+            elif now_ms - int((state.get("header") or {}).get("ingest_ms") or now_ms) > horizon_ms:
+                self.schedule(alert_id, now_ms)
+                added += 1
+        return added
+
+
+def resolved_header(state: dict[str, Any]) -> Header:
+    """The alert's header with the frames the resolve agent mapped."""
+    header = Header.from_dict(state["header"])
+    resolved = state.get("resolved") or {}
+    if resolved:
+        header.frames = list(header.frames)
+        header.file_keys = list(header.file_keys)
+        repo = header.alert().repo or ""
+        for index, frame in resolved.items():
+            header.frames[int(index)] = frame
+            header.file_keys[int(index)] = f"{repo}:{frame['file_path']}"
+    return header
+
+
+def register(engine: Engine) -> None:
+    topics, tables, settings = engine.topics, engine.tables, engine.settings
+    deadlines = engine.deadlines
+    timeout_ms = settings.assemble_timeout_ms
+    horizon_ms = settings.correlation_window_ms + settings.grace_ms
+    parts_name = topics.parts.get_topic_name()
+    enriched_name = topics.enriched.get_topic_name()
+    probes_name = topics.probes.get_topic_name()
+
+    async def emit(alert_id: str, state: dict[str, Any]) -> None:
+        header = resolved_header(state)
+        now = time.time()
+        now_ms = int(now * 1000)
+        matches: list[FindingMatch] = []
+        for index in sorted(int(i) for i in state["parts"]):
+            matches.extend(Part.from_dict(state["parts"][str(index)]).finding_matches())
+        alert = header.alert()
+        version = int(state.get("version") or 0) + 1
+        enriched = assemble(
+            alert,
+            header.location(),
+            matches,
+            top_k=settings.top_k_findings,
+            min_confidence=settings.min_confidence,
+            correlation_version=version,
+            processed_at=datetime.fromtimestamp(now, tz=UTC),
+            latency_ms=max(0, now_ms - header.ingest_ms) if header.ingest_ms else 0,
+            cost_per_user=settings.cost_per_affected_user,
+            currency=settings.cost_currency,
+        )
+        fp = fingerprint(enriched)
+        if state.get("version") and fp == state.get("fingerprint"):
+            tables.assembly[alert_id] = state
+            return
+        await send_enriched(alert_id, encode_enriched(enriched), version)
+        deadlines.cancel(alert_id)
+        tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
+        tables.correlations[alert_id] = enriched.model_dump(mode="json")
+        metrics.VERSIONS_EMITTED.labels("first" if version == 1 else "correction").inc()
+        metrics.CONFIDENCE.observe(enriched.correlation_confidence)
+        if header.ingest_ms:
+            metrics.INGEST_LATENCY.observe(max(0, now_ms - header.ingest_ms) / 1000)
+        metrics.ALERT_LATENCY.observe(max(0.0, now - alert.timestamp.timestamp()))
+        if engine.sink is not None:
+            engine.sink.add_correlation(enriched)
+
+    async def on_rescore(record: Rescore, state: dict[str, Any] | None) -> None:
+        if not state or state.get("header") is None:
+            return
+        header = resolved_header(state)
+        for index, key in enumerate(header.file_keys):
+            if key != record.file_key:
+                continue
+            probe = Probe(
+                alert_id=header.alert_id,
+                file_key=key,
+                frame_index=index,
+                alert_json=header.alert_json,
+                frames=header.frames,
+                error_type=header.error_type,
+                error_message=header.error_message,
+                ingest_ms=header.ingest_ms,
+                late=True,
+            )
+            await topics.probes.send(key=key.encode(), value=probe.to_bytes())
+            metrics.MESSAGES_OUT.labels(probes_name).inc()
+
+    async def on_timeout(alert_id: str, state: dict[str, Any] | None) -> None:
+        if not state:
+            return
+        now_ms = int(time.time() * 1000)
+        if state.get("version"):
+            if now_ms - int(state["header"]["ingest_ms"] or now_ms) > horizon_ms:
+                # Past the window no late finding can re-score it: the
+                # correlations table keeps the answer, the parts can go.
+                del tables.assembly[alert_id]
+            return
+        if state.get("header") is not None:
+            await emit(alert_id, state)
+        elif now_ms - state.get("first_ms", now_ms) > 10 * timeout_ms:
+            # Parts whose header never came (a duplicate replayed after the
+            # entry was evicted): nothing can be assembled from them.
+            del tables.assembly[alert_id]
+        else:
+            deadlines.schedule(alert_id, now_ms + timeout_ms)
+
+    async def on_duplicate(alert_id: str, state: dict[str, Any]) -> None:
+        """A replayed header or part (after a crash or rebalance). Its first
+        delivery may have updated the table while the enriched alert it
+        caused was lost with the crashed producer, so the current answer is
+        sent again: consumers deduplicate by (alert_id, correlation-version),
+        and an alert is never lost."""
+        version = int(state.get("version") or 0)
+        if version:
+            current = tables.correlations.get(alert_id)
+            if current is not None:
+                await send_enriched(alert_id, orjson.dumps(current), version)
+        elif is_complete(state):
+            await emit(alert_id, state)
+
+    async def send_enriched(alert_id: str, value: bytes, version: int) -> None:
+        await topics.enriched.send(
+            key=alert_id.encode(),
+            value=value,
+            headers=[("correlation-version", str(version).encode())],
+        )
+        metrics.MESSAGES_OUT.labels(enriched_name).inc()
+
+    async def handle(event: Any) -> None:
+        record = decode_parts_record(event.value)
+        alert_id = record.alert_id
+        state: dict[str, Any] | None = tables.assembly.get(alert_id)
+        if isinstance(record, Timeout):
+            await on_timeout(alert_id, state)
+            return
+        if isinstance(record, Rescore):
+            await on_rescore(record, state)
+            return
+        now_ms = int(time.time() * 1000)
+        if state is None:
+            state = {"header": None, "parts": {}, "version": 0, "fingerprint": None, "first_ms": now_ms}
+        if isinstance(record, Header):
+            if state["header"] is not None:
+                await on_duplicate(alert_id, state)
+                return
+            state = {**state, "header": record.to_dict()}
+        else:
+            assert isinstance(record, Part)
+            key = str(record.frame_index)
+            if key in state["parts"] and not record.late:
+                await on_duplicate(alert_id, state)
+                return
+            part = {
+                "alert_id": alert_id,
+                "frame_index": record.frame_index,
+                "matches": record.matches,
+                "error": record.error,
+            }
+            state = {**state, "parts": {**state["parts"], key: part}}
+            if record.frame is not None:
+                state = {**state, "resolved": {**state.get("resolved", {}), key: record.frame}}
+        if state["header"] is not None and (is_complete(state) or state.get("version")):
+            await emit(alert_id, state)
+        else:
+            tables.assembly[alert_id] = state
+            deadlines.schedule(alert_id, state["first_ms"] + timeout_ms)
+
+    @engine.app.agent(topics.parts, name="assemble")
+    async def assembler(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(event, handle, engine.deadletters, topic=parts_name)
+
+    @engine.app.timer(interval=engine.tuning.timer_interval_ms / 1000, name="assembly-deadlines")
+    async def send_timeouts() -> None:
+        if engine.app.should_stop:
+            return  # the producer may already be gone; deadlines are rebuilt on restart
+        for alert_id in deadlines.due(int(time.time() * 1000)):
+            await topics.parts.send(key=alert_id.encode(), value=Timeout(alert_id).to_bytes())
+
+    @engine.app.timer(interval=5.0, name="assembly-rescan")
+    async def rescan() -> None:
+        if engine.app.rebalancing:
+            return
+        items = list(tables.assembly.items())
+        now_ms = int(time.time() * 1000)
+        deadlines.rescan(items, now_ms=now_ms, timeout_ms=timeout_ms, horizon_ms=horizon_ms)
+        metrics.TABLE_KEYS.labels("assembly").set(len(items))

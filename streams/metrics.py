@@ -1,0 +1,76 @@
+"""Prometheus metrics of the engine (default registry, so the sidecar API's
+``/metrics`` exposes them too). Names follow Prometheus conventions:
+counters end in ``_total``, durations are ``_seconds``."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = [
+    "ALERT_LATENCY",
+    "CONFIDENCE",
+    "CONSUMER_LAG",
+    "DEAD_LETTERS",
+    "INGEST_LATENCY",
+    "MESSAGES_IN",
+    "MESSAGES_OUT",
+    "REBALANCES",
+    "RECOVERY_SECONDS",
+    "SINK_BUFFERED",
+    "SINK_DROPPED",
+    "SINK_FAILURES",
+    "SINK_WRITTEN",
+    "TABLE_KEYS",
+    "VERSIONS_EMITTED",
+]
+
+_LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075,
+    0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0,
+)  # fmt: skip
+
+MESSAGES_IN = Counter("hefesto_stream_messages_in_total", "Messages consumed", ["topic"])
+MESSAGES_OUT = Counter("hefesto_stream_messages_out_total", "Messages produced", ["topic"])
+DEAD_LETTERS = Counter(
+    "hefesto_stream_dead_letters_total",
+    "Messages sent to the dead-letter topic",
+    ["source_topic", "error_code"],
+)
+VERSIONS_EMITTED = Counter(
+    "hefesto_stream_enriched_alerts_total",
+    "Enriched alerts emitted, by whether it was the first version or a correction",
+    ["kind"],
+)
+ALERT_LATENCY = Histogram(
+    "hefesto_stream_alert_latency_seconds",
+    "From the alert's own timestamp to the enriched alert being emitted",
+    buckets=_LATENCY_BUCKETS,
+)
+INGEST_LATENCY = Histogram(
+    "hefesto_stream_ingest_latency_seconds",
+    "From the alert's Kafka record timestamp to the enriched alert being emitted",
+    buckets=_LATENCY_BUCKETS,
+)
+CONFIDENCE = Histogram(
+    "hefesto_stream_correlation_confidence",
+    "correlation_confidence of emitted enriched alerts",
+    buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
+)
+TABLE_KEYS = Gauge("hefesto_stream_table_keys", "Keys held by this worker per table", ["table"])
+CONSUMER_LAG = Gauge(
+    "hefesto_stream_consumer_lag_messages", "Highwater minus committed offset", ["topic", "partition"]
+)
+REBALANCES = Counter("hefesto_stream_rebalances_total", "Consumer group rebalances seen by this worker")
+RECOVERY_SECONDS = Histogram(
+    "hefesto_stream_table_recovery_seconds",
+    "Time from a rebalance to the tables being recovered",
+    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600),
+)
+SINK_WRITTEN = Counter("hefesto_stream_sink_written_total", "Records written to the history store", ["kind"])
+SINK_FAILURES = Counter("hefesto_stream_sink_failures_total", "Failed history store write attempts", ["kind"])
+SINK_DROPPED = Counter(
+    "hefesto_stream_sink_dead_lettered_total",
+    "Records the history sink could not buffer and sent to the dead-letter topic",
+    ["kind"],
+)
+SINK_BUFFERED = Gauge("hefesto_stream_sink_buffered", "Records waiting for the history store", ["kind"])

@@ -1,0 +1,75 @@
+"""Operational timers and the Faust sensor: rebalances, table recovery
+time, consumer lag, table sizes, and the history sink's flush loop."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from faust.sensors import Sensor
+
+from streams import metrics
+
+if TYPE_CHECKING:
+    from streams.app import Engine
+
+__all__ = ["RebalanceSensor", "register"]
+
+log = logging.getLogger(__name__)
+
+
+class RebalanceSensor(Sensor):
+    """Counts rebalances and remembers when the last one started, so the
+    recovery timer can observe how long the tables took to be ready."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rebalance_started: float | None = None
+
+    def on_rebalance_start(self, app: Any) -> dict[str, Any]:
+        metrics.REBALANCES.inc()
+        self.rebalance_started = time.monotonic()
+        return super().on_rebalance_start(app)
+
+
+def register(engine: Engine) -> None:
+    app = engine.app
+    sensor = RebalanceSensor()
+    app.sensors.add(sensor)
+    state = {"recovered": False}
+
+    @app.timer(interval=0.5, name="observe-recovery")
+    async def observe_recovery() -> None:
+        started = sensor.rebalance_started
+        if started is None:
+            return
+        if app.rebalancing or not app.tables.recovery.completed.is_set():
+            state["recovered"] = False
+            return
+        if not state["recovered"]:
+            state["recovered"] = True
+            sensor.rebalance_started = None
+            metrics.RECOVERY_SECONDS.observe(time.monotonic() - started)
+
+    @app.timer(interval=5.0, name="observe-lag")
+    async def observe_lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:
+                highwater = None  # nothing fetched from this partition yet
+            # Faust keeps its committed offsets only privately.
+            committed = consumer._committed_offset.get(tp)
+            if highwater is not None and committed is not None:
+                metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - committed))
+        for name, table in engine.tables.all().items():
+            metrics.TABLE_KEYS.labels(name).set(len(table))
+
+    sink = engine.sink
+    if sink is not None:
+
+        @app.timer(interval=engine.tuning.sink_flush_interval_ms / 1000, name="history-sink")
+        async def flush_sink() -> None:
+            await sink.flush()

@@ -1,0 +1,165 @@
+"""History sink: findings events, alerts and correlations written to the
+history store in batches, off the event loop, with retry and backoff.
+
+A store outage never blocks the stream: records wait in a bounded buffer
+per kind; while the store is down, writes are retried with exponential
+backoff (capped at ``_MAX_BACKOFF_S``); when a buffer is full its oldest
+records are sent to the dead-letter topic (``error-code: STORE_UNAVAILABLE``,
+value = the record's JSON) so they can be replayed into the store later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from hefesto_core.models import EnrichedAlert, FindingEvent, IrisAlert
+from streams import metrics
+from streams.codecs import encode_model
+from streams.deadletter import DeadLetters
+from streams.errors import SinkError
+
+__all__ = ["HistorySink", "SinkKind"]
+
+log = logging.getLogger(__name__)
+
+_MAX_BACKOFF_S = 30.0
+
+
+class SinkKind(StrEnum):
+    FINDING_EVENTS = "finding_events"
+    ALERTS = "alerts"
+    CORRELATIONS = "correlations"
+
+
+_METHOD = {
+    SinkKind.FINDING_EVENTS: "record_finding_events",
+    SinkKind.ALERTS: "record_alerts",
+    SinkKind.CORRELATIONS: "record_correlations",
+}
+
+
+@dataclass(slots=True)
+class _Buffer:
+    items: deque[BaseModel] = field(default_factory=deque)
+    overflow: list[BaseModel] = field(default_factory=list)
+    failures: int = 0
+    next_attempt: float = 0.0
+
+
+class HistorySink:
+    """Call :meth:`add_*` from agents (never blocks) and :meth:`flush`
+    periodically (a Faust timer does). ``open_store`` is called lazily in a
+    thread and retried like a failed write."""
+
+    def __init__(
+        self,
+        open_store: Callable[[], Any],
+        *,
+        deadletters: DeadLetters | None,
+        source_topics: dict[SinkKind, str],
+        batch_size: int = 500,
+        buffer_max: int = 50_000,
+    ) -> None:
+        self._open_store = open_store
+        self._store: Any = None
+        self._deadletters = deadletters
+        self._source_topics = source_topics
+        self._batch_size = batch_size
+        self._buffer_max = buffer_max
+        self._buffers = {kind: _Buffer() for kind in SinkKind}
+
+    def _add(self, kind: SinkKind, record: BaseModel) -> None:
+        buf = self._buffers[kind]
+        buf.items.append(record)
+        if len(buf.items) > self._buffer_max:
+            buf.overflow.append(buf.items.popleft())
+        metrics.SINK_BUFFERED.labels(kind.value).set(len(buf.items))
+
+    def add_alert(self, alert: IrisAlert) -> None:
+        self._add(SinkKind.ALERTS, alert)
+
+    def add_finding_event(self, event: FindingEvent) -> None:
+        self._add(SinkKind.FINDING_EVENTS, event)
+
+    def add_correlation(self, enriched: EnrichedAlert) -> None:
+        self._add(SinkKind.CORRELATIONS, enriched)
+
+    def buffered(self, kind: SinkKind) -> int:
+        return len(self._buffers[kind].items)
+
+    async def flush(self, *, now: float | None = None) -> int:
+        """Write what is due; returns the number of records written."""
+        written = 0
+        for kind, buf in self._buffers.items():
+            await self._dead_letter_overflow(kind, buf)
+            moment = time.monotonic() if now is None else now
+            while buf.items and moment >= buf.next_attempt:
+                batch = [buf.items.popleft() for _ in range(min(self._batch_size, len(buf.items)))]
+                try:
+                    await asyncio.to_thread(self._write, kind, batch)
+                except Exception as exc:
+                    buf.items.extendleft(reversed(batch))
+                    buf.failures += 1
+                    delay = min(_MAX_BACKOFF_S, 0.1 * 2 ** min(buf.failures, 10))
+                    buf.next_attempt = moment + delay
+                    metrics.SINK_FAILURES.labels(kind.value).inc()
+                    log.warning(
+                        "history store write of %d %s failed (retry in %.1fs): %s",
+                        len(batch),
+                        kind.value,
+                        delay,
+                        exc,
+                    )
+                    break
+                buf.failures = 0
+                buf.next_attempt = 0.0
+                written += len(batch)
+                metrics.SINK_WRITTEN.labels(kind.value).inc(len(batch))
+            metrics.SINK_BUFFERED.labels(kind.value).set(len(buf.items))
+        return written
+
+    def _write(self, kind: SinkKind, batch: list[BaseModel]) -> None:
+        if self._store is None:
+            self._store = self._open_store()
+        getattr(self._store, _METHOD[kind])(batch)
+
+    async def _dead_letter_overflow(self, kind: SinkKind, buf: _Buffer) -> None:
+        if not buf.overflow:
+            return
+        records, buf.overflow = buf.overflow, []
+        if self._deadletters is None:
+            log.error("history sink dropped %d %s: buffer full and no dead-letter topic", len(records), kind)
+            metrics.SINK_DROPPED.labels(kind.value).inc(len(records))
+            return
+        exc = SinkError(f"history store unavailable and the {kind.value} buffer is full")
+        for record in records:
+            await self._deadletters.send_raw(
+                key=_record_key(record),
+                value=encode_model(record),
+                exc=exc,
+                topic=self._source_topics[kind],
+                partition=-1,
+                offset=-1,
+            )
+        metrics.SINK_DROPPED.labels(kind.value).inc(len(records))
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _record_key(record: BaseModel) -> bytes:
+    if isinstance(record, FindingEvent):
+        return record.file_key.encode()
+    alert_id = getattr(record, "alert_id", None)
+    return str(alert_id).encode() if alert_id else b""

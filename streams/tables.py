@@ -1,0 +1,123 @@
+"""Changelog-backed tables of the join and the pure state transitions
+applied to their values (kept pure so they are unit-tested without Kafka).
+
+=======================  ============  =============================================
+table                    key           value
+=======================  ============  =============================================
+``findings_by_file``     file_key      ``{"rev", "findings": {finding_id: Finding}}``
+``recent_alerts_by_file`` file_key     ``{alert_id: alert record timestamp ms}``
+``assembly``             alert_id      parts gathered so far, version, fingerprint
+``correlations``         alert_id      the latest emitted ``EnrichedAlert`` (JSON)
+``paths_by_basename``    repo:basename sorted repo-relative paths with that basename
+=======================  ============  =============================================
+
+``recent_alerts_by_file`` is windowed by hand: entries older than
+``correlation_window_ms + grace_ms`` (relative to the newest entry) are
+pruned on write and ignored on read, and at most ``recent_alerts_per_file``
+of the newest are kept. Faust's own windowed tables cannot be read outside
+the agent that writes them, nor enumerate "all alerts of a file within the
+window" in one read, which is exactly the question a late finding asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hefesto_core.models import FindingEvent, FindingEventKind
+from hefesto_core.settings import Settings
+
+__all__ = [
+    "EngineTables",
+    "apply_finding_event",
+    "declare_tables",
+    "recent_alerts_within",
+    "remember_alert",
+]
+
+
+def apply_finding_event(state: dict[str, Any] | None, event: FindingEvent) -> tuple[dict[str, Any], bool]:
+    """New value of ``findings_by_file[event.file_key]`` and whether the
+    file's findings changed (only a change can alter a correlation)."""
+    current: dict[str, Any] = dict((state or {}).get("findings", {}))
+    if event.kind is FindingEventKind.REPLACE:
+        new = {f.finding_id: f.model_dump(mode="json") for f in event.findings}
+    elif event.kind is FindingEventKind.UPSERT:
+        new = dict(current)
+        for f in event.findings:
+            new[f.finding_id] = f.model_dump(mode="json")
+    else:
+        assert event.status_change is not None  # guaranteed by FindingEvent's validator
+        change = event.status_change
+        new = dict(current)
+        if change.finding_id in new:
+            new[change.finding_id] = {**new[change.finding_id], "status": change.status.value}
+    changed = new != current
+    rev = event.event_id if changed else (state or {}).get("rev", event.event_id)
+    commit = event.commit_sha or (state or {}).get("commit_sha")
+    return {"rev": rev, "commit_sha": commit, "findings": new}, changed
+
+
+def remember_alert(
+    state: dict[str, int] | None,
+    alert_id: str,
+    ts_ms: int,
+    *,
+    horizon_ms: int,
+    cap: int,
+) -> tuple[dict[str, int], bool]:
+    """Add ``alert_id`` seen at ``ts_ms``; drop entries older than
+    ``horizon_ms`` before the newest and keep the ``cap`` newest. Returns the
+    new value and whether it differs (no change = no changelog write)."""
+    current = state or {}
+    if current.get(alert_id) == ts_ms:
+        return current, False
+    merged = {**current, alert_id: ts_ms}
+    newest = max(merged.values())
+    kept = {a: t for a, t in merged.items() if t >= newest - horizon_ms}
+    if len(kept) > cap:
+        kept = dict(sorted(kept.items(), key=lambda kv: kv[1])[-cap:])
+    return kept, kept != current
+
+
+def recent_alerts_within(state: dict[str, int] | None, now_ms: int, *, horizon_ms: int) -> list[str]:
+    """Alerts of the file seen no earlier than ``horizon_ms`` before ``now_ms``."""
+    return sorted(a for a, t in (state or {}).items() if t >= now_ms - horizon_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineTables:
+    findings_by_file: Any
+    recent_alerts_by_file: Any
+    assembly: Any
+    correlations: Any
+    paths_by_basename: Any
+
+    def all(self) -> dict[str, Any]:
+        return {
+            "findings_by_file": self.findings_by_file,
+            "recent_alerts_by_file": self.recent_alerts_by_file,
+            "assembly": self.assembly,
+            "correlations": self.correlations,
+            "paths_by_basename": self.paths_by_basename,
+        }
+
+
+def declare_tables(app: Any, settings: Settings) -> EngineTables:
+    def table(name: str, help_: str) -> Any:
+        return app.Table(
+            name,
+            default=None,
+            partitions=settings.topic_partitions,
+            key_type=str,
+            value_type=None,
+            help=help_,
+        )
+
+    return EngineTables(
+        findings_by_file=table("findings_by_file", "findings of each file, by file_key"),
+        recent_alerts_by_file=table("recent_alerts_by_file", "alerts that went through each file, windowed"),
+        assembly=table("assembly", "parts gathered per alert"),
+        correlations=table("correlations", "latest enriched alert per alert_id"),
+        paths_by_basename=table("paths_by_basename", "repo files per repo:basename, for suffix mapping"),
+    )

@@ -1,0 +1,61 @@
+"""Engine tuning knobs (environment prefix ``HEFESTO_STREAM_``).
+
+They live here rather than in :class:`hefesto_core.settings.Settings`
+because they are Faust/aiokafka specifics that nothing outside ``streams``
+should depend on. The defaults are the values that mattered in
+``bench/stream.py`` (see docs/streams.md, "Tuning").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ProcessingGuarantee", "StreamTuning", "load_tuning"]
+
+ProcessingGuarantee = Literal["at_least_once", "exactly_once"]
+
+
+class StreamTuning(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEFESTO_STREAM_", extra="ignore")
+
+    fetch_max_wait_ms: int = Field(
+        default=10,
+        ge=0,
+        le=10_000,
+        description="aiokafka fetch_max_wait_ms; Faust hard-codes 1500, which holds probes back",
+    )
+    producer_linger_ms: int = Field(default=1, ge=0, le=1_000)
+    producer_acks: Literal[-1, 1] = Field(
+        default=-1,
+        description="-1 = all in-sync replicas (durable); 1 = leader only (faster, can lose on failover)",
+    )
+    aggregates_enabled: bool = Field(default=True, description="maintain the windowed operator aggregates")
+    producer_max_batch_size: int = Field(default=65_536, ge=1_024)
+    max_poll_records: int | None = Field(default=500, ge=1)
+    commit_interval_ms: int = Field(default=1_000, ge=10)
+    commit_every: int = Field(default=10_000, ge=1)
+    stream_buffer_maxsize: int = Field(default=4_096, ge=1)
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=6_000,
+        description="how soon a crashed worker's partitions move to the others (Faust's default is 60 s)",
+    )
+    heartbeat_interval_ms: int = Field(default=1_000, ge=100)
+    uvloop: bool = True
+    processing_guarantee: ProcessingGuarantee = "at_least_once"
+    web_port: int | None = Field(default=None, ge=1, le=65535, description="default: Settings.api_port")
+    timer_interval_ms: int = Field(default=50, ge=5, description="how often assembly deadlines are checked")
+    recent_alerts_per_file: int = Field(
+        default=64, ge=1, description="cap of recent_alerts_by_file per file (bounds changelog writes)"
+    )
+    sink_batch_size: int = Field(default=500, ge=1)
+    sink_flush_interval_ms: int = Field(default=500, ge=10)
+    sink_buffer_max: int = Field(default=50_000, ge=1)
+    sink_enabled: bool = True
+
+
+def load_tuning(**overrides: object) -> StreamTuning:
+    return StreamTuning(**overrides)  # type: ignore[arg-type]

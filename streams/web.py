@@ -1,0 +1,60 @@
+"""The worker's own HTTP routes on Faust's web server: ``/health`` and
+``/metrics`` (Prometheus text). The sidecar API will take these over."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from streams.agents.aggregates import top_counts
+
+if TYPE_CHECKING:
+    from streams.app import Engine
+
+__all__ = ["health_payload", "register"]
+
+
+def health_payload(engine: Engine) -> dict[str, Any]:
+    app = engine.app
+    recovered = bool(app.tables.recovery.completed.is_set()) if app.tables else True
+    assigned = (
+        sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
+    )
+    return {
+        "status": "ok" if recovered and not app.rebalancing else "starting",
+        "app_id": engine.settings.app_id,
+        "rebalancing": bool(app.rebalancing),
+        "tables_recovered": recovered,
+        "assigned_partitions": assigned,
+        "table_keys": {name: len(t) for name, t in engine.tables.all().items()},
+    }
+
+
+def register(engine: Engine) -> None:
+    app = engine.app
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        payload = health_payload(engine)
+        return web.json(payload, status=200 if payload["status"] == "ok" else 503)
+
+    @app.page("/tables/{name}/")
+    async def table_dump(web: Any, request: Any, name: str) -> Any:
+        # Read-only view of this worker's partitions of a table, for
+        # operators and for tests that compare state across a restart.
+        table = engine.tables.all().get(name)
+        if table is None:
+            return web.json({"error": f"no table {name!r}"}, status=404)
+        return web.json({"table": name, "items": {str(k): v for k, v in table.items()}})
+
+    @app.page("/aggregates/{name}/")
+    async def aggregates(web: Any, request: Any, name: str) -> Any:
+        windowed = engine.aggregates.all().get(name)
+        if windowed is None:
+            return web.json({"error": f"no aggregate {name!r}"}, status=404)
+        return web.json({"aggregate": name, "top": top_counts(windowed)})
+
+    @app.page("/metrics")
+    async def metrics_page(web: Any, request: Any) -> Any:
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])

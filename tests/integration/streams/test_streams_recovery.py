@@ -1,0 +1,236 @@
+"""Recovery and scale: tables come back from their changelogs after a
+``kill -9``, no alert is lost across the crash, and two workers in one group
+split the partitions while every alert is still enriched."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import orjson
+import pytest
+
+from tests.integration.streams.harness import (
+    StreamEnv,
+    alert,
+    alert_messages,
+    collect,
+    finding,
+    finding_event,
+    findings_messages,
+    latest_by_alert,
+    produce,
+    run,
+)
+
+pytestmark = pytest.mark.kafka
+
+N_FILES, PER_FILE = 200, 10
+
+
+def _findings_2000() -> list[dict]:
+    events = []
+    for f in range(N_FILES):
+        path = f"src/pkg{f % 7}/file{f}.py"
+        for j in range(PER_FILE):
+            events.append(
+                finding_event(f"e{f}-{j}", [finding(f"f{f}-{j}", path=path, line=10 + 20 * j)], path=path)
+            )
+    # A status change and a replacement, so recovery covers every event kind.
+    events.append(
+        {
+            "event_id": "status-1",
+            "kind": "status",
+            "repo": "shop",
+            "file_path": "src/pkg0/file0.py",
+            "status_change": {
+                "finding_id": "f0-0",
+                "status": "acknowledged",
+                "changed_at": "2026-01-02T00:00:00Z",
+            },
+            "emitted_at": "2026-01-02T00:00:00Z",
+        }
+    )
+    path = "src/pkg1/file1.py"
+    events.append(
+        finding_event(
+            "replace-1",
+            [finding(f"f1-r{j}", path=path, line=10 + 20 * j) for j in range(PER_FILE)],
+            path=path,
+            kind="replace",
+        )
+    )
+    return events
+
+
+def _wait_for(predicate, *, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _full(items: dict) -> bool:
+    return len(items) == N_FILES and all(len(v["findings"]) == PER_FILE for v in items.values())
+
+
+def test_tables_recover_after_kill_9_and_no_alert_is_lost(stream_env: StreamEnv) -> None:
+    env = stream_env
+    t = env.topics
+    first = env.start_worker()
+    env.wait_ready(first, min_alert_partitions=env.partitions)
+    run(produce(env.bootstrap, t["findings"], findings_messages(_findings_2000())))
+    _wait_for(
+        lambda: _full(first.table("findings_by_file")), timeout_s=60, what="2,000 findings in the table"
+    )
+    before = first.table("findings_by_file")
+    assert before["shop:src/pkg0/file0.py"]["findings"]["f0-0"]["status"] == "acknowledged"
+    assert set(before["shop:src/pkg1/file1.py"]["findings"]) == {f"f1-r{j}" for j in range(PER_FILE)}
+
+    # Alerts keep arriving while the worker is killed and restarted.
+    n_alerts = 600
+    alerts = [
+        alert(
+            f"k-{i}",
+            path=f"src/pkg{(i % N_FILES) % 7}/file{i % N_FILES}.py",
+            line=10 + 20 * (i % PER_FILE) + 1,
+        )
+        for i in range(n_alerts)
+        if i % N_FILES != 1
+    ]  # file1's findings were replaced
+
+    def feed() -> None:
+        for start in range(0, len(alerts), 50):
+            asyncio.run(produce(env.bootstrap, t["alerts"], alert_messages(alerts[start : start + 50])))
+            time.sleep(0.1)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    time.sleep(0.5)
+    first.stop(kill=True)
+    second = env.start_worker()
+    env.wait_ready(second, min_alert_partitions=env.partitions, timeout_s=90)
+    feeder.join()
+
+    after = second.table("findings_by_file")
+    assert after == before
+
+    records = run(
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=60)
+    )
+    latest = latest_by_alert(records)
+    assert set(latest) == {a["alert_id"] for a in alerts}, env.tail(second)
+    for a in alerts:
+        i = int(a["alert_id"].split("-")[1])
+        top = latest[a["alert_id"]]["hefesto_findings"][0]["finding_id"]
+        assert top == f"f{i % N_FILES}-{i % PER_FILE}"
+
+
+def test_two_workers_split_partitions_and_enrich_every_alert(stream_env: StreamEnv) -> None:
+    env = stream_env
+    t = env.topics
+    one = env.start_worker()
+    env.wait_ready(one, min_alert_partitions=env.partitions)
+    two = env.start_worker()
+
+    def split() -> bool:
+        h1, h2 = one.health(), two.health()
+        if not h1 or not h2 or h1["status"] != "ok" or h2["status"] != "ok":
+            return False
+        p1 = {p for p in h1["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
+        p2 = {p for p in h2["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
+        return bool(p1) and bool(p2) and not (p1 & p2) and len(p1 | p2) == env.partitions
+
+    _wait_for(split, timeout_s=90, what="two workers to split the partitions")
+    files = 40
+    run(
+        produce(
+            env.bootstrap,
+            t["findings"],
+            findings_messages(
+                [
+                    finding_event(
+                        f"e{f}", [finding(f"f{f}", path=f"src/m{f}.py", line=50)], path=f"src/m{f}.py"
+                    )
+                    for f in range(files)
+                ]
+            ),
+        )
+    )
+    time.sleep(1.0)
+    alerts = [alert(f"two-{i}", path=f"src/m{i % files}.py", line=51) for i in range(400)]
+    run(produce(env.bootstrap, t["alerts"], alert_messages(alerts)))
+    records = run(
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=60)
+    )
+    latest = latest_by_alert(records)
+    assert set(latest) == {a["alert_id"] for a in alerts}
+    for key, value in latest.items():
+        assert value["enriched"], value
+        assert value["hefesto_findings"][0]["finding_id"] == f"f{int(key.split('-')[1]) % files}"
+    # Both workers did part of the work.
+    for w in (one, two):
+        counted = [
+            line
+            for line in w.metrics().splitlines()
+            if line.startswith("hefesto_stream_messages_in_total") and t["alerts"] in line
+        ]
+        assert counted
+        assert float(counted[0].split()[-1]) > 0, counted
+    assert {orjson.loads(r.value)["alert_id"] for r in records} == set(latest)
+
+
+def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: StreamEnv) -> None:
+    env = stream_env
+    t = env.topics
+    one = env.start_worker()
+    env.wait_ready(one, min_alert_partitions=env.partitions)
+    two = env.start_worker()
+
+    def both_working() -> bool:
+        h1, h2 = one.health(), two.health()
+        if not h1 or not h2 or h1["status"] != "ok" or h2["status"] != "ok":
+            return False
+        p1 = {p for p in h1["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
+        p2 = {p for p in h2["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
+        return bool(p1) and bool(p2) and len(p1 | p2) == env.partitions
+
+    _wait_for(both_working, timeout_s=90, what="two workers to split the partitions")
+    files = 30
+    run(
+        produce(
+            env.bootstrap,
+            t["findings"],
+            findings_messages(
+                [
+                    finding_event(
+                        f"e{f}", [finding(f"f{f}", path=f"src/k{f}.py", line=50)], path=f"src/k{f}.py"
+                    )
+                    for f in range(files)
+                ]
+            ),
+        )
+    )
+    time.sleep(1.0)
+    alerts = [alert(f"kk-{i}", path=f"src/k{i % files}.py", line=51) for i in range(600)]
+
+    def feed() -> None:
+        for start in range(0, len(alerts), 50):
+            asyncio.run(produce(env.bootstrap, t["alerts"], alert_messages(alerts[start : start + 50])))
+            time.sleep(0.15)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    time.sleep(0.6)
+    two.stop(kill=True)  # no restart: the survivor must take over its partitions
+    feeder.join()
+    records = run(
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=90)
+    )
+    latest = latest_by_alert(records)
+    assert set(latest) == {a["alert_id"] for a in alerts}, env.tail(one)
+    for key, value in latest.items():
+        assert value["hefesto_findings"][0]["finding_id"] == f"f{int(key.split('-')[1]) % files}"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from streams.gaps import GapWatchdog
+
+
+def test_a_head_gap_must_persist_before_a_seek():
+    w = GapWatchdog(stall_ms=3_000)
+    assert w.stuck("tp", committed=7, acked=[8, 9], now=100.0) is None
+    assert w.stuck("tp", committed=7, acked=[8, 9, 10], now=102.0) is None
+    assert w.stuck("tp", committed=7, acked=[8, 9, 10], now=103.5) == 7
+    # After a seek the clock starts again.
+    assert w.stuck("tp", committed=7, acked=[8], now=104.0) is None
+
+
+def test_no_gap_or_progress_resets_the_clock():
+    w = GapWatchdog(stall_ms=1_000)
+    assert w.stuck("tp", committed=7, acked=[7, 8], now=0.0) is None
+    assert w.stuck("tp", committed=7, acked=[], now=5.0) is None
+    assert w.stuck("tp", committed=None, acked=[9], now=6.0) is None
+    assert w.stuck("tp", committed=7, acked=[9], now=7.0) is None
+    assert w.stuck("tp", committed=9, acked=[11], now=7.9) is None  # committed moved: new gap, new clock
+    assert w.stuck("tp", committed=9, acked=[11], now=8.5) is None
+    assert w.stuck("tp", committed=9, acked=[11], now=9.0) == 9
+
+
+def test_deadlines_come_due_in_order_and_cancelled_ones_never():
+    from streams.agents.assemble import Deadlines
+
+    d = Deadlines()
+    d.schedule("b", 200)
+    d.schedule("a", 100)
+    d.schedule("a", 50)  # already scheduled: the first deadline stands
+    d.schedule("c", 300)
+    d.cancel("c")
+    assert d.due(150) == ["a"]
+    assert d.due(1_000) == ["b"]
+    d.schedule("c", 400)  # a cancelled alert can be scheduled again
+    assert d.due(1_000) == ["c"]

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from hefesto_core.models import EnrichedAlert, IrisAlert
+from streams.sink import HistorySink, SinkKind
+
+
+class FlakyStore:
+    """Fails its first ``failures`` writes, then records what it is given."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.alerts: list[IrisAlert] = []
+        self.correlations: list[EnrichedAlert] = []
+        self.events: list[Any] = []
+        self.closed = False
+
+    def _maybe_fail(self) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("store down")
+
+    def record_alerts(self, alerts: list[IrisAlert]) -> None:
+        self._maybe_fail()
+        self.alerts.extend(alerts)
+
+    def record_correlations(self, enriched: list[EnrichedAlert]) -> None:
+        self._maybe_fail()
+        self.correlations.extend(enriched)
+
+    def record_finding_events(self, events: list[Any]) -> None:
+        self._maybe_fail()
+        self.events.extend(events)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class RecordingDeadLetters:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    async def send_raw(self, **kw: Any) -> None:
+        self.sent.append(kw)
+
+
+def _alert(i: int) -> IrisAlert:
+    return IrisAlert.model_validate({"alert_id": f"a{i}", "timestamp": "2026-01-01T00:00:00Z"})
+
+
+def _enriched(i: int) -> EnrichedAlert:
+    return EnrichedAlert(
+        alert_id=f"a{i}", enriched=False, reason="no_code_location", processed_at=datetime.now(UTC)
+    )
+
+
+def _sink(store: FlakyStore, dl: RecordingDeadLetters | None = None, **kw: Any) -> HistorySink:
+    return HistorySink(
+        lambda: store,
+        deadletters=dl,  # type: ignore[arg-type]
+        source_topics={k: f"topic-{k.value}" for k in SinkKind},
+        **kw,
+    )
+
+
+async def test_batches_are_written_in_order_and_in_batch_sized_calls():
+    store = FlakyStore()
+    sink = _sink(store, batch_size=3)
+    for i in range(7):
+        sink.add_alert(_alert(i))
+    sink.add_correlation(_enriched(1))
+    assert await sink.flush(now=0.0) == 8
+    assert [a.alert_id for a in store.alerts] == [f"a{i}" for i in range(7)]
+    assert [c.alert_id for c in store.correlations] == ["a1"]
+    assert sink.buffered(SinkKind.ALERTS) == 0
+
+
+async def test_an_outage_keeps_records_and_retries_after_backoff():
+    store = FlakyStore(failures=2)
+    sink = _sink(store, batch_size=10)
+    for i in range(5):
+        sink.add_alert(_alert(i))
+    assert await sink.flush(now=0.0) == 0
+    assert sink.buffered(SinkKind.ALERTS) == 5
+    # Within the backoff nothing is attempted (the failure budget is untouched).
+    assert await sink.flush(now=0.05) == 0
+    assert store.failures == 1
+    assert await sink.flush(now=10.0) == 0  # second failure
+    assert await sink.flush(now=100.0) == 5
+    assert [a.alert_id for a in store.alerts] == [f"a{i}" for i in range(5)]
+
+
+async def test_a_full_buffer_sends_the_oldest_to_dead_letters_not_to_oblivion():
+    store = FlakyStore(failures=1_000)
+    dl = RecordingDeadLetters()
+    sink = _sink(store, dl, buffer_max=3)
+    for i in range(5):
+        sink.add_alert(_alert(i))
+    await sink.flush(now=0.0)
+    assert [d["key"] for d in dl.sent] == [b"a0", b"a1"]
+    assert dl.sent[0]["topic"] == "topic-alerts"
+    assert IrisAlert.model_validate_json(dl.sent[0]["value"]).alert_id == "a0"
+    assert dl.sent[0]["exc"].code == "STORE_UNAVAILABLE"
+    assert sink.buffered(SinkKind.ALERTS) == 3
+
+
+async def test_the_store_is_opened_lazily_and_an_open_failure_is_retried():
+    store = FlakyStore()
+    opened = {"n": 0}
+
+    def open_store() -> FlakyStore:
+        opened["n"] += 1
+        if opened["n"] == 1:
+            raise ConnectionError("cannot connect")
+        return store
+
+    sink = HistorySink(open_store, deadletters=None, source_topics={k: "t" for k in SinkKind})
+    sink.add_alert(_alert(1))
+    assert await sink.flush(now=0.0) == 0
+    assert await sink.flush(now=60.0) == 1
+    sink.close()
+    assert store.closed
+
+
+@pytest.mark.parametrize("kind", list(SinkKind))
+def test_every_kind_has_a_store_method(kind: SinkKind):
+    from streams.sink import _METHOD
+
+    assert hasattr(FlakyStore, _METHOD[kind])

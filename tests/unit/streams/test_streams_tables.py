@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from streams.tables import apply_finding_event, recent_alerts_within, remember_alert
+
+
+def test_upsert_adds_and_updates_keeping_others(make_event, finding):
+    state, changed = apply_finding_event(None, make_event("upsert", [finding("a"), finding("b")]))
+    assert changed
+    assert set(state["findings"]) == {"a", "b"}
+    state2, changed2 = apply_finding_event(state, make_event("upsert", [finding("a", line=20)]))
+    assert changed2
+    assert set(state2["findings"]) == {"a", "b"}
+    assert state2["findings"]["a"]["line_start"] == 20
+    assert state2["rev"] != state["rev"]
+
+
+def test_replaying_the_same_upsert_changes_nothing(make_event, finding):
+    ev = make_event("upsert", [finding("a")])
+    state, _ = apply_finding_event(None, ev)
+    again, changed = apply_finding_event(state, ev)
+    assert not changed
+    assert again == state
+
+
+def test_replace_drops_findings_not_in_the_new_set(make_event, finding):
+    state, _ = apply_finding_event(None, make_event("upsert", [finding("a"), finding("b")]))
+    state, changed = apply_finding_event(state, make_event("replace", [finding("c")], commit_sha="abcdef1"))
+    assert changed
+    assert set(state["findings"]) == {"c"}
+    assert state["commit_sha"] == "abcdef1"
+    emptied, changed = apply_finding_event(state, make_event("replace", []))
+    assert changed
+    assert emptied["findings"] == {}
+
+
+def test_status_change_updates_one_finding_and_ignores_unknown_ids(make_event, finding):
+    state, _ = apply_finding_event(None, make_event("upsert", [finding("a"), finding("b")]))
+    change = {
+        "finding_id": "a",
+        "status": "resolved",
+        "changed_at": datetime(2026, 1, 2, tzinfo=UTC).isoformat(),
+    }
+    state2, changed = apply_finding_event(state, make_event("status", status_change=change))
+    assert changed
+    assert state2["findings"]["a"]["status"] == "resolved"
+    assert state2["findings"]["b"]["status"] == "open"
+    unknown = {**change, "finding_id": "zzz"}
+    state3, changed = apply_finding_event(state2, make_event("status", status_change=unknown))
+    assert not changed
+    assert state3["findings"] == state2["findings"]
+
+
+def test_remember_alert_prunes_by_horizon_and_cap():
+    state, changed = remember_alert(None, "a1", 1_000, horizon_ms=500, cap=3)
+    assert changed
+    assert state == {"a1": 1_000}
+    same, changed = remember_alert(state, "a1", 1_000, horizon_ms=500, cap=3)
+    assert not changed
+    assert same is state
+    state, _ = remember_alert(state, "a2", 1_400, horizon_ms=500, cap=3)
+    state, _ = remember_alert(state, "a3", 1_600, horizon_ms=500, cap=3)
+    assert set(state) == {"a2", "a3"}  # a1 is more than 500 ms before the newest
+    for i, ts in enumerate((1_610, 1_620, 1_630)):
+        state, _ = remember_alert(state, f"b{i}", ts, horizon_ms=500, cap=3)
+    assert set(state) == {"b0", "b1", "b2"}
+
+
+def test_recent_alerts_within_the_window():
+    state = {"old": 1_000, "mid": 5_000, "new": 9_000}
+    assert recent_alerts_within(state, 10_000, horizon_ms=5_000) == ["mid", "new"]
+    assert recent_alerts_within(None, 10_000, horizon_ms=5_000) == []
