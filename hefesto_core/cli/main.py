@@ -16,8 +16,12 @@ __all__ = ["app", "main"]
 
 # One entry per command module: add yours here.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "hefesto_core.cli.analyze_cmd",
+    "hefesto_core.cli.correlate_cmd",
+    "hefesto_core.cli.demo_cmd",
     "hefesto_core.cli.kafka_cmd",
     "hefesto_core.cli.schemas_cmd",
+    "hefesto_core.cli.stream_cmd",
 )
 
 app = typer.Typer(

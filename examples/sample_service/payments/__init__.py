@@ -1,0 +1,1 @@
+"""A small payments service with the kind of defects production alerts come from."""
