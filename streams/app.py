@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
-from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hefesto_core.settings import Settings
 from streams.agents import assemble, fanout, ingest, probe, resolve
 from streams.agents.aggregates import Aggregates, declare_aggregates
 from streams.agents.assemble import Deadlines
+from streams.consumer import transport_class
 from streams.deadletter import DeadLetters
 from streams.sink import HistorySink, SinkKind
 from streams.tables import EngineTables, declare_tables
@@ -27,38 +27,11 @@ __all__ = ["Engine", "create_engine"]
 log = logging.getLogger(__name__)
 
 
-def _transport_with_fetch_wait(fetch_max_wait_ms: int) -> type[Any]:
-    """The aiokafka transport with ``fetch_max_wait_ms`` configurable.
-
-    Faust hard-codes 1500 ms. aiokafka does not re-fetch a partition whose
-    records are still buffered, so a fetch in flight for the *other*
-    partitions can hold a just-produced probe or part back for that long:
-    with four hops per alert it was the largest latency cost we measured.
-    """
-
-    class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-        def _create_worker_consumer(self, transport: Any) -> Any:
-            consumer = super()._create_worker_consumer(transport)
-            # Read by aiokafka's Fetcher when the consumer starts.
-            consumer._fetch_max_wait_ms = fetch_max_wait_ms
-            return consumer
-
-    class Consumer(faust_aiokafka.Consumer):
-        def _new_consumer_thread(self) -> Any:
-            return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-    class Transport(faust_aiokafka.Transport):
-        pass
-
-    Transport.Consumer = Consumer
-    return Transport
-
-
 class _App(faust.App):
     fetch_max_wait_ms: int = 1500
 
     def _new_transport(self) -> Any:
-        transport_cls = _transport_with_fetch_wait(self.fetch_max_wait_ms)
+        transport_cls = transport_class(fetch_max_wait_ms=self.fetch_max_wait_ms)
         return transport_cls(self.conf.broker_consumer, self)
 
 

@@ -70,9 +70,9 @@ def register(engine: Engine, *, stall_ms: int = 2_000) -> None:
         consumer = app.consumer
         now = time.monotonic()
         for tp in list(consumer.assignment()):
-            # Faust keeps both only privately; reading them is the only way
-            # to see the gap from outside.
-            committed = consumer._committed_offset.get(tp)
+            # Faust keeps acknowledged offsets only privately; the head is
+            # the commit, or where a partition without one started.
+            committed = consumer.head_offset(tp)
             acked = list(consumer._acked.get(tp) or ())
             offset = watchdog.stuck(tp, committed=committed, acked=acked, now=now)
             if offset is not None:
@@ -84,4 +84,4 @@ def register(engine: Engine, *, stall_ms: int = 2_000) -> None:
                     len(acked),
                 )
                 GAP_REPAIRS.labels(tp.topic).inc()
-                await consumer.seek(tp, offset)
+                await consumer.reread_from_head(tp, offset)

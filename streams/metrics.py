@@ -12,6 +12,7 @@ __all__ = [
     "CONSUMER_LAG",
     "DEAD_LETTERS",
     "INGEST_LATENCY",
+    "LATE_RESOLUTIONS",
     "MESSAGES_IN",
     "MESSAGES_OUT",
     "REBALANCES",
@@ -74,3 +75,7 @@ SINK_DROPPED = Counter(
     ["kind"],
 )
 SINK_BUFFERED = Gauge("hefesto_stream_sink_buffered", "Records waiting for the history store", ["kind"])
+LATE_RESOLUTIONS = Counter(
+    "hefesto_stream_late_path_resolutions_total",
+    "Frames mapped to a repository file only when that file's findings arrived after the alert",
+)

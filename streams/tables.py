@@ -9,6 +9,8 @@ table                    key           value
 ``assembly``             alert_id      parts gathered so far, version, fingerprint
 ``correlations``         alert_id      the latest emitted ``EnrichedAlert`` (JSON)
 ``paths_by_basename``    repo:basename sorted repo-relative paths with that basename
+``pending_paths``        repo:basename probes no known file matched yet, by
+                                       ``"{alert_id}/{frame_index}"``: ``{"probe", "ms"}``
 =======================  ============  =============================================
 
 ``recent_alerts_by_file`` is windowed by hand: entries older than
@@ -33,6 +35,7 @@ __all__ = [
     "declare_tables",
     "recent_alerts_within",
     "remember_alert",
+    "remember_pending",
 ]
 
 
@@ -80,6 +83,27 @@ def remember_alert(
     return kept, kept != current
 
 
+def remember_pending(
+    state: dict[str, dict[str, Any]] | None,
+    slot: str,
+    probe: str,
+    ts_ms: int,
+    *,
+    horizon_ms: int,
+    cap: int,
+) -> dict[str, dict[str, Any]]:
+    """Add the probe of frame ``slot`` (``"{alert_id}/{frame_index}"``) seen at
+    ``ts_ms`` to a basename's pending probes, pruned like
+    :func:`remember_alert`: older than ``horizon_ms`` before the newest, and
+    beyond the ``cap`` newest, an entry is forgotten."""
+    merged = {**(state or {}), slot: {"probe": probe, "ms": ts_ms}}
+    newest = max(v["ms"] for v in merged.values())
+    kept = {k: v for k, v in merged.items() if v["ms"] >= newest - horizon_ms}
+    if len(kept) > cap:
+        kept = dict(sorted(kept.items(), key=lambda kv: kv[1]["ms"])[-cap:])
+    return kept
+
+
 def recent_alerts_within(state: dict[str, int] | None, now_ms: int, *, horizon_ms: int) -> list[str]:
     """Alerts of the file seen no earlier than ``horizon_ms`` before ``now_ms``."""
     return sorted(a for a, t in (state or {}).items() if t >= now_ms - horizon_ms)
@@ -92,6 +116,7 @@ class EngineTables:
     assembly: Any
     correlations: Any
     paths_by_basename: Any
+    pending_paths: Any
 
     def all(self) -> dict[str, Any]:
         return {
@@ -100,6 +125,7 @@ class EngineTables:
             "assembly": self.assembly,
             "correlations": self.correlations,
             "paths_by_basename": self.paths_by_basename,
+            "pending_paths": self.pending_paths,
         }
 
 
@@ -120,4 +146,5 @@ def declare_tables(app: Any, settings: Settings) -> EngineTables:
         assembly=table("assembly", "parts gathered per alert"),
         correlations=table("correlations", "latest enriched alert per alert_id"),
         paths_by_basename=table("paths_by_basename", "repo files per repo:basename, for suffix mapping"),
+        pending_paths=table("pending_paths", "probes waiting for a file with their basename to be known"),
     )

@@ -3,8 +3,9 @@ in-app frame to the partition that owns the frame's file, and a header to
 the assembler saying how many parts to expect.
 
 Frames are mapped with the configured source roots (and already-relative
-paths); every other frame goes through the resolve agent; see docs/streams.md, "Path mapping", for why no global file index is
-consulted here.
+paths); every other frame goes through the resolve agent. See
+docs/streams.md, "Path mapping", for why no global file index is consulted
+here.
 """
 
 from __future__ import annotations

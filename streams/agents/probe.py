@@ -87,15 +87,16 @@ def register(engine: Engine) -> None:
             raise
         await topics.parts.send(key=probe.alert_id.encode(), value=part.to_bytes())
         metrics.MESSAGES_OUT.labels(parts_name).inc()
-        if not probe.late:
-            if aggregates_on:
-                engine.aggregates.alert_rate_per_file[key] += 1
-            current = tables.recent_alerts_by_file.get(key)
-            new, changed = remember_alert(
-                current, probe.alert_id, probe.ingest_ms, horizon_ms=horizon_ms, cap=cap
-            )
-            if changed:
-                tables.recent_alerts_by_file[key] = new
+        if aggregates_on and not probe.late:
+            engine.aggregates.alert_rate_per_file[key] += 1
+        # Late probes too: a frame resolved late meets this file for the first
+        # time (a re-score's alert is already there, and that writes nothing).
+        current = tables.recent_alerts_by_file.get(key)
+        new, changed = remember_alert(
+            current, probe.alert_id, probe.ingest_ms, horizon_ms=horizon_ms, cap=cap
+        )
+        if changed:
+            tables.recent_alerts_by_file[key] = new
 
     @engine.app.agent(topics.probes, name="probe")
     async def probe_agent(stream: Any) -> None:

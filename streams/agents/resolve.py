@@ -9,6 +9,12 @@ that key on the ``{app}-paths`` topic. Ingest registers each new file there;
 the fan-out sends an unmapped frame's probe there; this agent maps it with
 :class:`correlator.PathMapper` and forwards it to the probe (or, when nothing
 matches, answers the assembler with an empty part so the alert is not held).
+
+A frame that no known file matches yet is kept in ``pending_paths`` (for
+``correlation_window_ms + grace_ms``): when a file with its basename is
+registered later, the frame is resolved again and, if a known file now
+matches, probed as a late probe, so the alert gets a new version when the
+answer changes.
 """
 
 from __future__ import annotations
@@ -17,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from correlator import PathMapper
-from hefesto_core.models import file_key
+from correlator import Frame, PathMapper
+from hefesto_core.models import PathMapping, file_key
 from streams import metrics
 from streams.agents.base import guarded
 from streams.errors import DecodeError
-from streams.records import Part, decode_probe, frame_to_dict
+from streams.records import Part, Probe, decode_probe, frame_to_dict
+from streams.tables import remember_pending
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -41,29 +48,73 @@ def file_registration(repo: str, path: str) -> bytes:
 def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     roots = [str(p) for p in settings.source_roots]
+    horizon_ms = settings.correlation_window_ms + settings.grace_ms
+    cap = engine.tuning.recent_alerts_per_file
     paths_name = topics.paths.get_topic_name()
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
+
+    async def forward(probe: Probe, frame: Frame, mapping: PathMapping, repo: str) -> None:
+        resolved = frame_to_dict(frame)
+        resolved.update(file_path=mapping.repo_path, mapping=mapping.model_dump(mode="json"))
+        probe.frames = [*probe.frames]
+        probe.frames[probe.frame_index] = resolved
+        probe.file_key = file_key(repo, mapping.repo_path or "")
+        probe.resolved = True
+        await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
+        metrics.MESSAGES_OUT.labels(probes_name).inc()
 
     async def resolve_probe(raw: bytes) -> None:
         probe = decode_probe(raw)
         frame = probe.frame()
         alert = probe.alert()
-        candidates = tables.paths_by_basename.get(basename_key(alert.repo or "", frame.runtime_path)) or []
+        route = basename_key(alert.repo or "", frame.runtime_path)
+        candidates = tables.paths_by_basename.get(route) or []
         mapping = PathMapper(source_roots=roots, known_files=candidates).map(frame.runtime_path)
+        if alert.repo and mapping.repo_path not in candidates:
+            # No file the findings know matches (yet): if its findings arrive
+            # later, the registration below re-resolves this frame.
+            slot = f"{probe.alert_id}/{probe.frame_index}"
+            tables.pending_paths[route] = remember_pending(
+                tables.pending_paths.get(route),
+                slot,
+                raw.decode(),
+                probe.ingest_ms,
+                horizon_ms=horizon_ms,
+                cap=cap,
+            )
         if mapping.repo_path is None or not alert.repo:
             part = Part(alert_id=probe.alert_id, frame_index=probe.frame_index)
             await topics.parts.send(key=probe.alert_id.encode(), value=part.to_bytes())
             metrics.MESSAGES_OUT.labels(parts_name).inc()
             return
-        resolved = frame_to_dict(frame)
-        resolved.update(file_path=mapping.repo_path, mapping=mapping.model_dump(mode="json"))
-        probe.frames = [*probe.frames]
-        probe.frames[probe.frame_index] = resolved
-        probe.file_key = file_key(alert.repo, mapping.repo_path)
-        probe.resolved = True
-        await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
-        metrics.MESSAGES_OUT.labels(probes_name).inc()
+        await forward(probe, frame, mapping, alert.repo)
+
+    async def register_file(route: str, repo: str, path: str) -> None:
+        known: list[str] = tables.paths_by_basename.get(route) or []
+        if path in known:
+            return
+        candidates = sorted([*known, path])
+        tables.paths_by_basename[route] = candidates
+        pending: dict[str, dict[str, Any]] = tables.pending_paths.get(route) or {}
+        if not pending:
+            return
+        mapper = PathMapper(source_roots=roots, known_files=candidates)
+        still: dict[str, dict[str, Any]] = {}
+        for slot, entry in pending.items():
+            probe = decode_probe(entry["probe"].encode())
+            frame = probe.frame()
+            mapping = mapper.map(frame.runtime_path)
+            if mapping.repo_path not in candidates:
+                still[slot] = entry
+                continue
+            # A late probe: the assembler re-emits the alert only if the
+            # answer changes, as for a late finding.
+            probe.late = True
+            await forward(probe, frame, mapping, repo)
+            metrics.LATE_RESOLUTIONS.inc()
+        if still != pending:
+            tables.pending_paths[route] = still or None
 
     async def handle(event: Any) -> None:
         try:
@@ -71,10 +122,8 @@ def register(engine: Engine) -> None:
         except orjson.JSONDecodeError as exc:
             raise DecodeError(f"paths record is not JSON: {exc}") from None
         if isinstance(record, dict) and record.get("kind") == "file":
-            key = basename_key(record["repo"], record["file_path"])
-            known: list[str] = tables.paths_by_basename.get(key) or []
-            if record["file_path"] not in known:
-                tables.paths_by_basename[key] = sorted([*known, record["file_path"]])
+            repo, path = record["repo"], record["file_path"]
+            await register_file(basename_key(repo, path), repo, path)
             return
         await resolve_probe(event.value)
 

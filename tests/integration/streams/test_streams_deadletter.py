@@ -92,9 +92,9 @@ def test_poison_messages_are_dead_lettered_and_valid_alerts_enriched(stream_env:
     expected = asyncio.run(_produce_mixed(env.bootstrap, t["alerts"], n_poison, n_valid))
     assert len(expected) == n_poison
 
-    dead = run(collect(env.bootstrap, t["deadletter"], lambda r: len(r) >= n_poison + 1, timeout_s=60))
+    dead = run(collect(env.bootstrap, t["deadletter"], lambda r: len(r) >= n_poison + 1, timeout_s=120))
     enriched = run(
-        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= n_valid, timeout_s=60)
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= n_valid, timeout_s=120)
     )
 
     from_alerts = []

@@ -211,3 +211,45 @@ def test_enrichment_no_match_no_location_and_late_correction(stream_env: StreamE
     finally:
         store.close()
     assert "hefesto_stream_sink_written_total" in worker.metrics()
+
+
+def test_a_file_known_only_after_the_alert_is_resolved_late(stream_env: StreamEnv) -> None:
+    # Iris reports a crash in a file no finding names yet, under a container
+    # path that is really a sub-folder of a monorepo; its findings arrive
+    # later. The frame is resolved then, and version 2 names the finding.
+    env = stream_env
+    worker = env.start_worker()
+    env.wait_ready(worker, min_alert_partitions=env.partitions)
+    t = env.topics
+    trace = {"file_path": "/srv/app/billing/invoice.py", "line_number": 31, "in_app": True}
+    run(
+        produce(
+            env.bootstrap,
+            t["alerts"],
+            alert_messages([alert("a-early", path=None, line=None, frames=[trace])]),
+        )
+    )
+
+    def first(records: list) -> bool:
+        return "a-early" in latest_by_alert(records)
+
+    got = latest_by_alert(run(collect(env.bootstrap, t["enriched"], first, timeout_s=30)))
+    assert got["a-early"]["correlation_version"] == 1, env.tail(worker)
+    assert got["a-early"]["reason"] == "no_candidate"
+
+    path = "services/billing/billing/invoice.py"
+    late = finding_event("e-late", [finding("f-inv", path=path, line=30)], path=path)
+    run(produce(env.bootstrap, t["findings"], findings_messages([late])))
+
+    def second(records: list) -> bool:
+        return latest_by_alert(records).get("a-early", {}).get("correlation_version") == 2
+
+    got = latest_by_alert(run(collect(env.bootstrap, t["enriched"], second, timeout_s=30)))
+    v2 = got["a-early"]
+    assert v2["correlation_version"] == 2, env.tail(worker)
+    assert v2["enriched"] is True
+    assert [m["finding_id"] for m in v2["hefesto_findings"]] == ["f-inv"]
+    mapping = {m["runtime_path"]: (m["repo_path"], m["method"]) for m in v2["path_mappings"]}
+    assert mapping["/srv/app/billing/invoice.py"] == (path, "suffix_match")
+    assert "hefesto_stream_late_path_resolutions_total 1.0" in worker.metrics()
+    assert worker.table("pending_paths").get("shop:invoice.py") in (None, {})

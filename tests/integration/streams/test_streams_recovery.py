@@ -119,7 +119,7 @@ def test_tables_recover_after_kill_9_and_no_alert_is_lost(stream_env: StreamEnv)
     assert after == before
 
     records = run(
-        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=60)
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=120)
     )
     latest = latest_by_alert(records)
     assert set(latest) == {a["alert_id"] for a in alerts}, env.tail(second)
@@ -164,7 +164,7 @@ def test_two_workers_split_partitions_and_enrich_every_alert(stream_env: StreamE
     alerts = [alert(f"two-{i}", path=f"src/m{i % files}.py", line=51) for i in range(400)]
     run(produce(env.bootstrap, t["alerts"], alert_messages(alerts)))
     records = run(
-        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=60)
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=120)
     )
     latest = latest_by_alert(records)
     assert set(latest) == {a["alert_id"] for a in alerts}
@@ -228,7 +228,7 @@ def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: Stre
     two.stop(kill=True)  # no restart: the survivor must take over its partitions
     feeder.join()
     records = run(
-        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=90)
+        collect(env.bootstrap, t["enriched"], lambda r: len(latest_by_alert(r)) >= len(alerts), timeout_s=120)
     )
     latest = latest_by_alert(records)
     assert set(latest) == {a["alert_id"] for a in alerts}, env.tail(one)

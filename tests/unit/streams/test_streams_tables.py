@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.tables import apply_finding_event, recent_alerts_within, remember_alert
+from streams.tables import apply_finding_event, recent_alerts_within, remember_alert, remember_pending
 
 
 def test_upsert_adds_and_updates_keeping_others(make_event, finding):
@@ -71,3 +71,13 @@ def test_recent_alerts_within_the_window():
     state = {"old": 1_000, "mid": 5_000, "new": 9_000}
     assert recent_alerts_within(state, 10_000, horizon_ms=5_000) == ["mid", "new"]
     assert recent_alerts_within(None, 10_000, horizon_ms=5_000) == []
+
+
+def test_remember_pending_keeps_the_newest_probes_within_the_horizon():
+    state = remember_pending(None, "a1/0", "p1", 1_000, horizon_ms=500, cap=2)
+    assert state == {"a1/0": {"probe": "p1", "ms": 1_000}}
+    state = remember_pending(state, "a2/0", "p2", 1_400, horizon_ms=500, cap=2)
+    state = remember_pending(state, "a3/1", "p3", 1_600, horizon_ms=500, cap=2)
+    assert set(state) == {"a2/0", "a3/1"}  # a1 is too old, and the cap is 2
+    state = remember_pending(state, "a2/0", "p2b", 1_700, horizon_ms=500, cap=2)
+    assert state["a2/0"] == {"probe": "p2b", "ms": 1_700}

@@ -1,0 +1,179 @@
+"""The Kafka transport the engine runs on: Faust's aiokafka transport with
+three fixes that at-least-once delivery depends on.
+
+1. ``fetch_max_wait_ms`` is configurable. Faust hard-codes 1500 ms, and
+   aiokafka does not re-fetch a partition whose records are still buffered,
+   so a fetch in flight for the *other* partitions held a just-produced
+   probe or part back for that long, at each of the four hops of an alert.
+
+2. **No commit over an unacknowledged head.** Faust 0.15 commits the run of
+   consecutive acknowledged offsets that starts at ``min(acked)`` unless it
+   begins more than *one* past the committed offset, and never checks at all
+   while the partition has no committed offset yet (a new consumer group).
+   A message whose delivery to its stream was cancelled (flow suspended by a
+   rebalance while the stream's buffer was full) is never acknowledged, and
+   when it sat right after the committed offset -- or was the first message
+   of a new group -- the next commit skipped it: the alert was lost, silently.
+   :func:`head_is_missing` refuses that commit; the partition then stalls,
+   and the gap watchdog (:mod:`streams.gaps`) re-reads it from
+   :meth:`Consumer.head_offset`. Faust's one-offset slack did have a use: an
+   offset that holds no record (a transaction marker of a transactional
+   producer) right after the commit. When the re-read shows that, the
+   offset is recorded as a gap and commits go on (one stall of the watchdog's
+   2 s, once).
+
+3. **Records fetched but not handed over are fetched again.** Faust's
+   ``getmany`` stops handing out a fetched batch when flow stops, the
+   generation changes or a partition is paused, but aiokafka's position has
+   already moved past the rest of the batch; when the partition then moves
+   on, Faust takes the jump for a gap (as for transaction markers) and
+   treats the skipped offsets as done. We seek such a partition back to its
+   first record that was not handed over.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+__all__ = ["head_is_missing", "transport_class"]
+
+log = logging.getLogger(__name__)
+
+
+def head_is_missing(acked: Iterable[int], *, head: int | None, gap_covers_head: bool) -> bool:
+    """True when committing now would skip offset ``head``: it was not
+    acknowledged (all acknowledged offsets are later) and no known gap
+    (transaction marker, compacted range) accounts for it."""
+    if head is None or gap_covers_head:
+        return False
+    lowest = min(acked, default=None)
+    return lowest is not None and lowest > head
+
+
+class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    fetch_max_wait_ms: int = 1500
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # Read by aiokafka's Fetcher when the consumer starts.
+        consumer._fetch_max_wait_ms = self.fetch_max_wait_ms
+        return consumer
+
+
+class Consumer(faust_aiokafka.Consumer):
+    fetch_max_wait_ms: int = 1500
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # First offset handed to a stream since the partition was assigned or
+        # sought: where consumption of a partition without a commit started.
+        self._first_tracked: dict[Any, int] = {}
+        # Offsets the gap watchdog re-reads from: if the first record after
+        # the seek is later, the head offset holds no record (a transaction
+        # marker, a compacted record) and is recorded as a gap.
+        self._expected_head: dict[Any, int] = {}
+        self._last_batch: Any = None
+
+    def _new_consumer_thread(self) -> Any:
+        thread = ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+        thread.fetch_max_wait_ms = self.fetch_max_wait_ms
+        return thread
+
+    # -- fix 2: never commit over an unacknowledged head ----------------------
+
+    def head_offset(self, tp: Any) -> int | None:
+        """The first offset of ``tp`` not known to be processed: the committed
+        offset, or where consumption started when nothing is committed yet."""
+        committed = self._committed_offset.get(tp)
+        return committed if committed is not None else self._first_tracked.get(tp)
+
+    def track_message(self, message: Any) -> None:
+        tp, offset = message.tp, message.offset
+        self._first_tracked.setdefault(tp, offset)
+        expected = self._expected_head.pop(tp, None)
+        if expected is not None and offset > expected:
+            self._gap[tp].addi(expected, offset)  # intervals exclude their end
+        super().track_message(message)
+
+    async def reread_from_head(self, tp: Any, offset: int) -> None:
+        """Seek ``tp`` back to its unacknowledged head (the gap watchdog)."""
+        await self.seek(tp, offset)
+        self._expected_head[tp] = offset
+
+    def _new_offset(self, tp: Any) -> int | None:
+        acked = self._acked.get(tp)
+        if acked:
+            head = self.head_offset(tp)
+            gaps: Any = self._gap.get(tp)
+            covered = bool(gaps) and head is not None and bool(gaps.at(head))
+            if head_is_missing(acked, head=head, gap_covers_head=covered):
+                return None
+        result: int | None = super()._new_offset(tp)
+        return result
+
+    async def seek(self, partition: Any, offset: int) -> None:
+        self._first_tracked.pop(partition, None)
+        await super().seek(partition, offset)
+
+    async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+        self._first_tracked.clear()
+        self._expected_head.clear()
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    # -- fix 3: re-fetch what a batch did not hand over -----------------------
+
+    async def _wait_next_records(self, timeout: float) -> Any:  # noqa: ASYNC109 (Faust's signature)
+        result = await super()._wait_next_records(timeout)
+        self._last_batch = result[0]
+        return result
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[Any, Any]]:  # noqa: ASYNC109
+        handed: dict[Any, int] = {}
+        generation = self.app.consumer_generation_id
+        try:
+            async for tp, message in super().getmany(timeout):
+                handed[tp] = message.offset
+                yield tp, message
+        finally:
+            batch, self._last_batch = self._last_batch, None
+            if batch and generation == self.app.consumer_generation_id:
+                # After a rebalance Faust seeks every partition to its commit
+                # itself; within one generation nobody else would.
+                await self._seek_back_unhanded(batch, handed)
+
+    async def _seek_back_unhanded(self, batch: Any, handed: dict[Any, int]) -> None:
+        assigned = self.assignment()
+        for tp, records in batch.items():
+            last = handed.get(tp)
+            first_left = next((r.offset for r in records if last is None or r.offset > last), None)
+            if first_left is None or tp not in assigned:
+                continue
+            log.info(
+                "re-fetching %s:%s from offset %s (batch not fully handed over)",
+                tp.topic,
+                tp.partition,
+                first_left,
+            )
+            try:
+                await super().seek(tp, first_left)
+            except Exception as exc:  # revoked meanwhile: the rebalance seeks it
+                log.warning("could not seek %s:%s back to %s: %s", tp.topic, tp.partition, first_left, exc)
+
+
+def transport_class(*, fetch_max_wait_ms: int) -> type[Any]:
+    """The aiokafka transport class with the fixes above."""
+
+    class _Consumer(Consumer):
+        pass
+
+    _Consumer.fetch_max_wait_ms = fetch_max_wait_ms
+
+    class Transport(faust_aiokafka.Transport):
+        pass
+
+    Transport.Consumer = _Consumer
+    return Transport

@@ -1,0 +1,74 @@
+"""The commit guard of the engine's Faust consumer (streams/consumer.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from intervaltree import IntervalTree
+
+from streams.consumer import Consumer, head_is_missing
+
+
+def test_head_is_missing():
+    # Faust would commit past offset 5 here: only 6 and 7 were acknowledged.
+    assert head_is_missing([6, 7], head=5, gap_covers_head=False)
+    assert not head_is_missing([5, 6, 7], head=5, gap_covers_head=False)
+    assert not head_is_missing([6, 7], head=5, gap_covers_head=True)  # e.g. a transaction marker
+    assert not head_is_missing([], head=5, gap_covers_head=False)
+    assert not head_is_missing([6], head=None, gap_covers_head=False)
+
+
+@pytest.fixture
+def consumer() -> Any:
+    # Only the bookkeeping that _new_offset reads; no app, no broker.
+    c = object.__new__(Consumer)
+    c._acked = defaultdict(list)
+    c._acked_index = defaultdict(set)
+    c._gap = defaultdict(IntervalTree)
+    c._committed_offset = defaultdict(lambda: None)
+    c._first_tracked = {}
+    c._expected_head = {}
+    return c
+
+
+def test_no_commit_over_an_unacknowledged_offset_after_the_commit(consumer):
+    tp = "t:0"
+    consumer._committed_offset[tp] = 5
+    consumer._acked[tp] = [6, 7]
+    consumer._acked_index[tp] = {6, 7}
+    assert consumer._new_offset(tp) is None  # Faust 0.15 alone returns 8
+    consumer._acked[tp] = [5, 6, 7]
+    consumer._acked_index[tp] = {5, 6, 7}
+    assert consumer._new_offset(tp) == 8
+
+
+def test_a_new_group_starts_from_the_first_offset_handed_out(consumer):
+    tp = "t:1"
+    consumer._first_tracked[tp] = 0
+    consumer._acked[tp] = [1, 2]
+    consumer._acked_index[tp] = {1, 2}
+    assert consumer.head_offset(tp) == 0
+    assert consumer._new_offset(tp) is None  # offset 0 was never acknowledged
+
+
+def test_an_offset_without_a_record_becomes_a_gap_after_the_reread(consumer):
+    tp = "t:2"
+    consumer._committed_offset[tp] = 10
+    consumer._acked[tp] = [11]
+    consumer._acked_index[tp] = {11}
+    assert consumer._new_offset(tp) is None
+    # The watchdog re-read from 10 and the first record was 11: 10 holds no
+    # record (a transaction marker), so it is a gap and the commit goes on.
+    consumer._expected_head[tp] = 10
+
+    class Message:
+        def __init__(self, offset: int) -> None:
+            self.tp, self.offset = tp, offset
+
+    consumer._unacked_messages = set()
+    consumer._on_message_in = lambda *a: None
+    consumer.track_message(Message(11))
+    assert consumer._gap[tp].at(10)
+    assert consumer._new_offset(tp) == 12
