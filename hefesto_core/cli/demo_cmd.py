@@ -193,7 +193,9 @@ def demo(
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     _step("Kafka")
     try:
-        status = LocalBroker(settings, progress=lambda m: _console.print(f"    [dim]{escape(m)}[/dim]")).start()
+        status = LocalBroker(
+            settings, progress=lambda m: _console.print(f"    [dim]{escape(m)}[/dim]")
+        ).start()
     except BrokerError as exc:
         _console.print(f"[red]error[/red] {escape(f'[{exc.code}] {exc}')}")
         raise typer.Exit(2) from exc
