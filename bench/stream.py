@@ -8,7 +8,7 @@ time from handing an alert to the producer to reading its enriched alert
 back (version 1). Figures are printed and written to
 ``bench/results/stream.json``.
 
-    .venv/bin/python bench/stream.py                      # the full matrix
+    .venv/bin/python bench/stream.py                      # the full matrix (starts its own broker)
     .venv/bin/python bench/stream.py --rates 1000 --workers 1 --duration 10
     HEFESTO_STREAM_FETCH_MAX_WAIT_MS=1500 .venv/bin/python bench/stream.py --label faust-default-fetch ...
 """
@@ -333,11 +333,38 @@ def _line(r: dict[str, Any]) -> str:
     )
 
 
+@contextlib.contextmanager
+def _broker(bootstrap: str | None) -> Any:
+    """(bootstrap, description): the given cluster, or a broker of our own."""
+    if bootstrap:
+        yield bootstrap, f"existing cluster at {bootstrap}"
+        return
+    from hefesto_core.kafka.broker import LocalBroker
+    from hefesto_core.settings import load_settings
+
+    settings = load_settings(
+        kafka_port=_free_port(), kafka_controller_port=_free_port(), kafka_bootstrap=None
+    )
+    broker = LocalBroker(settings, state_dir=Path(tempfile.mkdtemp(prefix="hefesto-bench-broker-")))
+    status = broker.start(timeout_ms=120_000)
+    try:
+        yield (
+            status.bootstrap,
+            f"Apache Kafka {broker.version} started by the benchmark at {status.bootstrap}",
+        )
+    finally:
+        broker.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--bootstrap", default=os.environ.get("HEFESTO_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    parser.add_argument(
+        "--bootstrap",
+        default=os.environ.get("HEFESTO_KAFKA_BOOTSTRAP"),
+        help="an existing cluster; default: start the project's own broker on free ports, stop it at the end",
+    )
     parser.add_argument("--rates", type=int, nargs="+", default=[200, 1000, 2000, 5000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds offered per rate")
@@ -348,8 +375,10 @@ def main() -> None:
 
     tuning = {k: v for k, v in os.environ.items() if k.startswith("HEFESTO_STREAM_")}
     runs: list[dict[str, Any]] = []
-    for n in args.workers:
-        runs.extend(run_config(args.bootstrap, n, args.rates, args.duration, args.drain))
+    with _broker(args.bootstrap) as (bootstrap, kafka):
+        print(f"kafka: {kafka}", flush=True)
+        for n in args.workers:
+            runs.extend(run_config(bootstrap, n, args.rates, args.duration, args.drain))
     existing: dict[str, Any] = {}
     if args.out.exists():
         existing = orjson.loads(args.out.read_bytes())
@@ -374,6 +403,7 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "latency": "producer send() to enriched alert read back by a consumer, version 1",
+        "kafka": kafka,
         "configurations": configs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
