@@ -12,7 +12,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from correlator import score_frame
-from hefesto_core.models import Finding
+from hefesto_core.models import Finding, IrisAlert
 from streams import metrics
 from streams.agents.base import guarded
 from streams.records import Part, Probe, decode_probe
@@ -21,7 +21,7 @@ from streams.tables import remember_alert
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["FindingsCache", "register", "score_probe"]
+__all__ = ["AlertCache", "FindingsCache", "register", "score_probe"]
 
 
 class FindingsCache:
@@ -49,9 +49,43 @@ class FindingsCache:
         return findings
 
 
-def score_probe(probe: Probe, findings: list[Finding], *, now_ms: int) -> Part:
-    """The part a probe contributes: its frame's matches, best first."""
-    matches = score_frame(probe.alert(), probe.location(), probe.frame(), findings, now_ms=now_ms)
+class AlertCache:
+    """Parsed alerts by ``alert_id``: the probes of one alert's frames often
+    land on the same worker, and validating the alert is a large part of a
+    probe's cost. The JSON text is compared, so a reused id is never served
+    another alert."""
+
+    def __init__(self, *, max_alerts: int = 2_048) -> None:
+        self._data: OrderedDict[str, tuple[str, IrisAlert]] = OrderedDict()
+        self._max = max_alerts
+
+    def get(self, probe: Probe) -> IrisAlert:
+        hit = self._data.get(probe.alert_id)
+        if hit is not None and hit[0] == probe.alert_json:
+            return hit[1]
+        alert = probe.alert()
+        self._data[probe.alert_id] = (probe.alert_json, alert)
+        if len(self._data) > self._max:
+            self._data.popitem(last=False)
+        return alert
+
+
+def score_probe(
+    probe: Probe,
+    findings: list[Finding],
+    *,
+    now_ms: int,
+    top_k: int | None = None,
+    alert: IrisAlert | None = None,
+) -> Part:
+    """The part a probe contributes: its frame's matches, best first.
+
+    ``top_k`` keeps the best ``top_k`` per frame, which loses nothing: the
+    assembler reports the ``top_k`` best of all frames, and the stream has no
+    code context that could re-rank them."""
+    matches = score_frame(
+        alert or probe.alert(), probe.location(), probe.frame(), findings, now_ms=now_ms, limit=top_k
+    )
     return Part(
         alert_id=probe.alert_id,
         frame_index=probe.frame_index,
@@ -64,6 +98,8 @@ def score_probe(probe: Probe, findings: list[Finding], *, now_ms: int) -> Part:
 def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     cache = FindingsCache()
+    alerts = AlertCache()
+    top_k = settings.top_k_findings
     horizon_ms = settings.correlation_window_ms + settings.grace_ms
     cap = engine.tuning.recent_alerts_per_file
     aggregates_on = engine.tuning.aggregates_enabled
@@ -76,7 +112,7 @@ def register(engine: Engine) -> None:
         findings = cache.get(key, tables.findings_by_file.get(key))
         now_ms = int(time.time() * 1000)
         try:
-            part = score_probe(probe, findings, now_ms=now_ms)
+            part = score_probe(probe, findings, now_ms=now_ms, top_k=top_k, alert=alerts.get(probe))
         except Exception as exc:
             # The assembler must still hear from this frame, or the alert would
             # wait for its timeout; the probe itself is dead-lettered below.
