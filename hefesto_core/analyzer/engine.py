@@ -22,7 +22,7 @@ from hefesto_core.analyzer.config import AnalyzerConfig
 from hefesto_core.analyzer.fingerprint import fingerprint
 from hefesto_core.analyzer.masking import mask_secrets
 from hefesto_core.analyzer.rules import CATALOG, FileContext, Hit, run_rules
-from hefesto_core.analyzer.scopes import build_scopes
+from hefesto_core.analyzer.scopes import build_scopes, release
 from hefesto_core.analyzer.source import SourceFile, decode_source, path_matches
 from hefesto_core.analyzer.suppress import find_suppressions
 from hefesto_core.models import Finding, FindingStatus, Severity
@@ -116,15 +116,18 @@ def analyze_text(
         message, line = _syntax_error(exc)
         return FileOutcome(lines=len(src.lines), error=message, line=line)
     src.tree = tree
+    root = None
     try:
         root = build_scopes(tree, src.module)
         ctx = FileContext.build(src, root, config)
         hits = sorted(run_rules(ctx, config.rule_enabled), key=lambda h: (h.line_start, h.column, h.rule_id))
     except RecursionError:
+        release(root)
         return FileOutcome(
             lines=len(src.lines), error="RecursionError: code nested too deeply to analyze", line=None
         )
     except Exception as exc:
+        release(root)
         _log.exception("analyzer failed on %s", file_path)
         return FileOutcome(
             lines=len(src.lines), error=f"internal analyzer error: {type(exc).__name__}: {exc}", line=None
@@ -149,6 +152,7 @@ def analyze_text(
                 suppressed=suppressed,
             )
         )
+    release(root)
     return FileOutcome(lines=len(src.lines), findings=findings)
 
 

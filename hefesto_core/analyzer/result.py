@@ -7,6 +7,7 @@ evaluation code) read it, so field names are a contract.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Literal
 
@@ -74,14 +75,8 @@ class AnalysisResult(_Model):
 
     @staticmethod
     def summarize(files: list[FileResult]) -> Summary:
-        counts = SeverityCounts()
-        total = 0
-        for fr in files:
-            for f in fr.findings:
-                total += 1
-                name = Severity(f.severity).value
-                setattr(counts, name, getattr(counts, name) + 1)
-        return Summary(total=total, by_severity=counts)
+        counts = Counter(Severity(f.severity).value for fr in files for f in fr.findings)
+        return Summary(total=sum(counts.values()), by_severity=SeverityCounts(**counts))
 
 
 def started_now() -> datetime:

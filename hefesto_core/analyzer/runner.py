@@ -23,6 +23,7 @@ from hefesto_core.analyzer.config import AnalyzerConfig
 from hefesto_core.analyzer.engine import analyze_file_payload, analyzer_digest
 from hefesto_core.analyzer.result import AnalysisResult, FileResult, ParseFailure, started_now
 from hefesto_core.analyzer.source import path_matches
+from hefesto_core.analyzer.trusted import load_findings
 from hefesto_core.errors import AnalysisError
 from hefesto_core.models import Finding
 
@@ -106,13 +107,22 @@ def _size(path: Path) -> int:
 
 
 def _worker_init() -> None:
-    # Analysis builds many short-lived trees; the cyclic collector only costs
-    # time here, and _run_batch collects between batches.
+    # Analysis builds many short-lived trees (freed by reference counting,
+    # see scopes.release); the cyclic collector only costs time here, and
+    # _run_batch collects between batches. Freezing what the worker inherited
+    # keeps those collections from walking (and copying on write) the
+    # parent's whole heap.
     gc.disable()
+    gc.freeze()
+
+
+_CONFIGS: dict[str, AnalyzerConfig] = {}
 
 
 def _run_batch(batch: list[tuple[str, str]], repo: str, config_json: str) -> list[tuple[str, bytes, int]]:
-    config = AnalyzerConfig.model_validate_json(config_json)
+    config = _CONFIGS.get(config_json)
+    if config is None:
+        config = _CONFIGS[config_json] = AnalyzerConfig.model_validate_json(config_json)
     out = []
     for abs_path, rel in batch:
         payload, ms = analyze_file_payload(Path(abs_path), file_path=rel, repo=repo, config=config)
@@ -122,17 +132,19 @@ def _run_batch(batch: list[tuple[str, str]], repo: str, config_json: str) -> lis
 
 
 def _to_result(
-    rel: str, payload: bytes, ms: int, cached: bool, commit_sha: str | None
+    rel: str, payload: bytes, ms: int, cached: bool, commit_sha: str | None, repo: str
 ) -> tuple[FileResult | None, ParseFailure | None]:
     data = orjson.loads(payload)
     if "error" in data:
         return None, ParseFailure(file_path=rel, error=data["error"], line=data.get("line"))
-    try:
-        findings = _FINDINGS.validate_python(data["findings"])
-    except ValidationError as exc:
-        return None, ParseFailure(
-            file_path=rel, error=f"internal analyzer error: {exc.error_count()} invalid findings"
-        )
+    findings = load_findings(data["findings"], file_path=rel, repo=repo)
+    if findings is None:
+        try:
+            findings = _FINDINGS.validate_python(data["findings"])
+        except ValidationError as exc:
+            return None, ParseFailure(
+                file_path=rel, error=f"internal analyzer error: {exc.error_count()} invalid findings"
+            )
     if commit_sha:
         for f in findings:
             f.commit_sha = commit_sha
@@ -182,7 +194,9 @@ def _cached(
     keys: dict[str, str] = {}
     for abs_path, rel in files:
         try:
-            data = abs_path.read_bytes()
+            # Unbuffered: one read of the whole file, no BufferedReader to set up.
+            with open(abs_path, "rb", buffering=0) as f:
+                data = f.read()
         except OSError:
             continue  # the analysis reports it
         keys[rel] = cache_key(data, file_path=rel, repo=repo, salt=salt)
@@ -202,12 +216,20 @@ def _analyze_all(
 ) -> list[tuple[str, bytes, int]]:
     if workers == 1 or len(todo) < 2 * _BATCH:
         fresh = []
-        for abs_path, rel in todo:
-            payload, ms = analyze_file_payload(abs_path, file_path=rel, repo=repo, config=config)
-            fresh.append((rel, payload, ms))
-            done += 1
-            if progress:
-                progress(done, total)
+        # As in the workers: the trees are freed by reference counting, and
+        # generation scans triggered by their allocations find nothing.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for abs_path, rel in todo:
+                payload, ms = analyze_file_payload(abs_path, file_path=rel, repo=repo, config=config)
+                fresh.append((rel, payload, ms))
+                done += 1
+                if progress:
+                    progress(done, total)
+        finally:
+            if was_enabled:
+                gc.enable()
         return fresh
     # Biggest files first, so no worker is left alone with a giant file at the end.
     by_size = sorted(todo, key=lambda ar: -_size(ar[0]))
@@ -267,7 +289,7 @@ def analyze_paths(
     file_results: list[FileResult] = []
     failures: list[ParseFailure] = []
     for _, rel in files:
-        fr, failure = _to_result(rel, *results[rel], commit_sha)
+        fr, failure = _to_result(rel, *results[rel], commit_sha, repo)
         if fr is not None:
             file_results.append(fr)
         if failure is not None:

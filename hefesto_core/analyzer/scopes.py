@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Literal
 
-__all__ = ["FUNCTION_TYPES", "Scope", "ScopeKind", "build_scopes", "child_fields"]
+__all__ = ["FUNCTION_TYPES", "Scope", "ScopeKind", "build_scopes", "child_fields", "release"]
 
 ScopeKind = Literal["module", "class", "function"]
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -38,6 +39,9 @@ _SKIP_FIELDS = frozenset(
         "rest",
         "tag",
         "type_ignores",
+        # Operator singletons (Add, Eq ...): nodes without children.
+        "op",
+        "ops",
     }
 )
 _LEAVES = (
@@ -54,6 +58,71 @@ _LEAVES = (
     ast.alias,
 )
 _FIELDS: dict[type, tuple[str, ...]] = {}
+
+# What _scan does with a node, by exact type: one dict lookup instead of a
+# chain of type tests that most nodes (which need nothing) went all through.
+(
+    _CALL,
+    _SUBSCRIPT,
+    _ASSIGN,
+    _IF,
+    _IMPORT,
+    _RETURN,
+    _DICT,
+    _BOOLOP,
+    _COMPREHENSION,
+    _LOOP,
+    _DEF,
+    _TRY,
+    _TRY_STAR,
+    _WITH,
+    _YIELD,
+    _ASSERT,
+    _MATCH,
+) = range(17)
+_KIND: dict[type, int] = {
+    ast.Call: _CALL,
+    ast.Subscript: _SUBSCRIPT,
+    ast.Assign: _ASSIGN,
+    ast.AnnAssign: _ASSIGN,
+    ast.If: _IF,
+    ast.IfExp: _IF,
+    ast.Import: _IMPORT,
+    ast.ImportFrom: _IMPORT,
+    ast.Return: _RETURN,
+    ast.Dict: _DICT,
+    ast.BoolOp: _BOOLOP,
+    ast.comprehension: _COMPREHENSION,
+    ast.For: _LOOP,
+    ast.While: _LOOP,
+    ast.AsyncFor: _LOOP,
+    ast.FunctionDef: _DEF,
+    ast.AsyncFunctionDef: _DEF,
+    ast.ClassDef: _DEF,
+    ast.Try: _TRY,
+    ast.TryStar: _TRY_STAR,
+    ast.With: _WITH,
+    ast.AsyncWith: _WITH,
+    ast.Yield: _YIELD,
+    ast.YieldFrom: _YIELD,
+    ast.Assert: _ASSERT,
+    ast.Match: _MATCH,
+}
+_UNSET = object()
+# Per class: None (no child fields), the one field's name, or an attrgetter
+# that fetches all child fields in one C call.
+_GETTERS: dict[type, object] = {}
+
+
+def _getter(cls: type) -> object:
+    fields = child_fields(cls)
+    getter: object = None
+    if len(fields) == 1:
+        getter = fields[0]
+    elif fields:
+        getter = attrgetter(*fields)
+    _GETTERS[cls] = getter
+    return getter
 
 
 def child_fields(cls: type) -> tuple[str, ...]:
@@ -134,65 +203,79 @@ def _scan(scope: Scope, roots: list[ast.AST]) -> list[tuple[ast.AST, Scope]]:
     nested: list[tuple[ast.AST, Scope]] = []
     stack: list[ast.AST] = list(roots)
     cc = 0
-    fields_of = _FIELDS
+    kind_of, getters = _KIND.get, _GETTERS
+    name_t, const_t = ast.Name, ast.Constant
     pop, push, extend = stack.pop, stack.append, stack.extend
     calls, subscripts, assigns = scope.calls, scope.subscripts, scope.assigns
     while stack:
         node = pop()
         t = type(node)
-        if t is ast.Call:
-            calls.append(node)  # type: ignore[arg-type]
-        elif t is ast.Name or t is ast.Constant:
+        if t is name_t or t is const_t:
+            continue  # the most common nodes, and leaves
+        k = kind_of(t)
+        if k is not None:
+            if k == _CALL:
+                calls.append(node)  # type: ignore[arg-type]
+            elif k == _SUBSCRIPT:
+                subscripts.append(node)  # type: ignore[arg-type]
+            elif k == _ASSIGN:
+                assigns.append(node)  # type: ignore[arg-type]
+            elif k == _IF:
+                cc += 1
+            elif k == _IMPORT:
+                scope.imports.append(node)  # type: ignore[arg-type]
+                continue
+            elif k == _RETURN:
+                scope.returns.append(node)  # type: ignore[arg-type]
+            elif k == _DICT:
+                scope.dicts.append(node)  # type: ignore[arg-type]
+            elif k == _BOOLOP:
+                cc += len(node.values) - 1  # type: ignore[attr-defined]
+            elif k == _COMPREHENSION:
+                cc += len(node.ifs) + 1  # type: ignore[attr-defined]
+            elif k == _LOOP:
+                cc += 2 if node.orelse else 1  # type: ignore[attr-defined]
+            elif k == _DEF:
+                nested.append((node, scope))
+                # Decorators and defaults run in the enclosing scope: collect
+                # their calls there, but radon does not count them.
+                continue
+            elif k == _TRY:
+                cc += len(node.handlers) + bool(node.orelse)  # type: ignore[attr-defined]
+                scope.tries.append(node)  # type: ignore[arg-type]
+            elif k == _TRY_STAR:
+                # radon does not know TryStar (3.11) and adds nothing for it.
+                scope.tries.append(node)  # type: ignore[arg-type]
+            elif k == _WITH:
+                scope.withs.append(node)  # type: ignore[arg-type]
+            elif k == _YIELD:
+                scope.has_yield = True
+            elif k == _ASSERT:
+                cc += 1
+                scope.asserts.append(node)  # type: ignore[arg-type]
+                continue
+            elif k == _MATCH:
+                cases = node.cases  # type: ignore[attr-defined]
+                catch_all = any(getattr(c.pattern, "pattern", False) is None for c in cases)
+                cc += max(0, len(cases) - catch_all)
+        getter = getters.get(t, _UNSET)
+        if getter is _UNSET:
+            getter = _getter(t)
+        if getter is None:
             continue
-        elif t is ast.Import or t is ast.ImportFrom:
-            scope.imports.append(node)  # type: ignore[arg-type]
+        if type(getter) is str:
+            value = getattr(node, getter, None)
+            if value is not None:
+                if type(value) is list:
+                    extend(value)
+                else:
+                    push(value)
             continue
-        elif t is ast.Attribute:
-            pass
-        elif t is ast.Dict:
-            scope.dicts.append(node)  # type: ignore[arg-type]
-        elif t is ast.Subscript:
-            subscripts.append(node)  # type: ignore[arg-type]
-        elif t is ast.If or t is ast.IfExp:
-            cc += 1
-        elif t is ast.BoolOp:
-            cc += len(node.values) - 1  # type: ignore[attr-defined]
-        elif t is ast.comprehension:
-            cc += len(node.ifs) + 1  # type: ignore[attr-defined]
-        elif t is ast.For or t is ast.While or t is ast.AsyncFor:
-            cc += 2 if node.orelse else 1  # type: ignore[attr-defined]
-        elif t is ast.Assign or t is ast.AnnAssign:
-            assigns.append(node)  # type: ignore[arg-type]
-        elif t is ast.Try:
-            cc += len(node.handlers) + bool(node.orelse)  # type: ignore[attr-defined]
-            scope.tries.append(node)  # type: ignore[arg-type]
-        elif t is ast.TryStar:
-            # radon does not know TryStar (3.11) and adds nothing for it.
-            scope.tries.append(node)  # type: ignore[arg-type]
-        elif t is ast.Match:
-            cases = node.cases  # type: ignore[attr-defined]
-            catch_all = any(getattr(c.pattern, "pattern", False) is None for c in cases)
-            cc += max(0, len(cases) - catch_all)
-        elif t is ast.Return:
-            scope.returns.append(node)  # type: ignore[arg-type]
-        elif t is ast.With or t is ast.AsyncWith:
-            scope.withs.append(node)  # type: ignore[arg-type]
-        elif t is ast.Yield or t is ast.YieldFrom:
-            scope.has_yield = True
-        elif t is ast.Assert:
-            cc += 1
-            scope.asserts.append(node)  # type: ignore[arg-type]
-            continue
-        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
-            nested.append((node, scope))
-            # Decorators and defaults run in the enclosing scope: collect
-            # their calls there, but radon does not count them.
-            continue
-        fields = fields_of.get(t)
-        if fields is None:
-            fields = child_fields(t)
-        for name in fields:
-            value = getattr(node, name, None)
+        try:
+            values = getter(node)  # type: ignore[operator]
+        except AttributeError:  # a hand-built node without every field
+            values = tuple(getattr(node, f, None) for f in child_fields(t))
+        for value in values:
             if value is None:
                 continue
             if type(value) is list:
@@ -234,3 +317,19 @@ def _order(scope: Scope) -> None:
     scope.children.sort(key=lambda s: (s.line_start, getattr(s.node, "col_offset", 0)))
     for child in scope.children:
         _order(child)
+
+
+def release(root: Scope | None) -> None:
+    """Break the parent/child cycles of a scope tree. Each scope holds its
+    AST node, so while the cycle lives the whole tree waits for the cyclic
+    collector; without it the tree is freed as soon as the last reference
+    goes, and workers (which run with the collector off) never pile up
+    garbage."""
+    if root is None:
+        return
+    stack = [root]
+    while stack:
+        scope = stack.pop()
+        scope.parent = None
+        stack.extend(scope.children)
+        scope.children = []

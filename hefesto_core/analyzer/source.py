@@ -14,11 +14,21 @@ __all__ = ["NEWLINE", "SourceFile", "decode_source", "module_name", "path_matche
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
-_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# The separators str.splitlines() knows beyond those: ASCII ones, and ones
+# that only a non-ASCII text can contain. One-character substring tests run
+# at memchr speed, far faster than a regex character class.
+_ASCII_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_WIDE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _other_breaks(text: str) -> bool:
+    if any(c in text for c in _ASCII_BREAKS):
+        return True
+    return not text.isascii() and any(c in text for c in _WIDE_BREAKS)
 
 
 def split_lines(text: str) -> list[str]:
-    if not _OTHER_BREAKS.search(text):
+    if not _other_breaks(text):
         return text.splitlines()  # same result when only \r, \n and \r\n occur, and much faster
     lines = NEWLINE.split(text)
     if lines and lines[-1] == "":

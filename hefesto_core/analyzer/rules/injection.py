@@ -320,12 +320,20 @@ def _names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-_INPUT_HINT = re.compile(r"request|input\(|argv|\.route\(|@\w+\.(?:get|post|put|patch|delete)\(|self\.path")
+# Any of these in the file hints that it handles user input. The literal ones
+# are substring tests (C speed); only the decorator form needs the regex.
+_INPUT_WORDS = ("request", "input(", "argv", ".route(", "self.path")
+_ROUTE_HINT = re.compile(r"@\w+\.(?:get|post|put|patch|delete)\(")
+
+
+def _user_input(text: str) -> bool:
+    return any(w in text for w in _INPUT_WORDS) or ("@" in text and _ROUTE_HINT.search(text) is not None)
+
+
 _FILE_METHODS = frozenset({"open", "read_text", "read_bytes", "write_text", "write_bytes"})
 
 
 def check(ctx: FileContext) -> Iterator[Hit]:
-    user_input = _INPUT_HINT.search(ctx.src.text) is not None
     values: dict[int, dict[str, ast.AST]] = {}
     shell_last = {n.rsplit(".", 1)[-1] for n in (*_OS_SHELL, *_SHELL_CALLS)}
     for scope, call in ctx.calls_named(*_SQL_SINKS, *shell_last, "eval", "exec"):
@@ -338,8 +346,8 @@ def check(ctx: FileContext) -> Iterator[Hit]:
             yield from _command(ctx, scope, call, name)
         elif name in ("eval", "exec", "builtins.eval", "builtins.exec"):
             yield from _eval(ctx, scope, call, name)
-    if user_input:
-        openers = {n.rsplit(".", 1)[-1] for n in _OPENERS} | _FILE_METHODS
-        candidates = {id(scope): scope for scope, _ in ctx.calls_named(*openers) if scope.kind == "function"}
+    openers = {n.rsplit(".", 1)[-1] for n in _OPENERS} | _FILE_METHODS
+    candidates = {id(scope): scope for scope, _ in ctx.calls_named(*openers) if scope.kind == "function"}
+    if candidates and _user_input(ctx.src.text):
         for scope in candidates.values():
             yield from _path_traversal(ctx, scope)

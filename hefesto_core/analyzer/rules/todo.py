@@ -33,8 +33,10 @@ def check(ctx: FileContext) -> Iterator[Hit]:
     text = ctx.src.text
     if "TODO" not in text and "FIXME" not in text and "XXX" not in text and "HACK" not in text:
         return
-    offsets = [0, *(m.end() for m in NEWLINE.finditer(text))]
+    offsets: list[int] = []
     for m in _MARKER.finditer(text):
+        if not offsets:  # line starts only once a marker is found: most files have none
+            offsets = [0, *(m.end() for m in NEWLINE.finditer(text))]
         lineno = bisect.bisect_right(offsets, m.start())
         line = ctx.src.line(lineno)
         col = m.start() - offsets[lineno - 1]
