@@ -49,6 +49,7 @@ def score_frame(
     *,
     now_ms: int | None = None,
     limit: int | None = None,
+    min_confidence: float | None = None,
 ) -> list[FindingMatch]:
     """Every finding of ``frame.file_path`` scored against this frame, best
     first. Findings of other files and ``false_positive`` findings are
@@ -57,6 +58,9 @@ def score_frame(
     ``limit`` keeps only the best ``limit`` matches (explanations are only
     written for those). Passing ``top_k`` loses nothing for :func:`assemble`
     unless a code context with recent changes will re-rank the matches.
+    ``min_confidence`` drops the matches below it except the best one, which
+    is all :func:`assemble` reads of them with the same ``min_confidence``
+    (the best match gives ``correlation_confidence`` even when it is below).
     """
     if frame.file_path is None:
         return []
@@ -69,6 +73,8 @@ def score_frame(
     scored.sort(key=_scored_key)
     if limit is not None:
         scored = scored[: max(limit, 0)]
+    if min_confidence is not None:
+        scored = scored[:1] + [s for s in scored[1:] if -s[0] >= min_confidence]
     explained = [(neg, finding, feature_vector(ctx, finding)) for neg, _, finding in scored]
     return [
         _build(

@@ -76,15 +76,24 @@ def score_probe(
     *,
     now_ms: int,
     top_k: int | None = None,
+    min_confidence: float | None = None,
     alert: IrisAlert | None = None,
 ) -> Part:
     """The part a probe contributes: its frame's matches, best first.
 
-    ``top_k`` keeps the best ``top_k`` per frame, which loses nothing: the
-    assembler reports the ``top_k`` best of all frames, and the stream has no
-    code context that could re-rank them."""
+    ``top_k`` keeps the best ``top_k`` per frame and ``min_confidence`` drops
+    the weaker ones but the best, which loses nothing: the assembler reports
+    the ``top_k`` best of all frames at or above ``min_confidence`` and the
+    best one's confidence, and the stream has no code context that could
+    re-rank them. Explaining and shipping only those is most of the saving."""
     matches = score_frame(
-        alert or probe.alert(), probe.location(), probe.frame(), findings, now_ms=now_ms, limit=top_k
+        alert or probe.alert(),
+        probe.location(),
+        probe.frame(),
+        findings,
+        now_ms=now_ms,
+        limit=top_k,
+        min_confidence=min_confidence,
     )
     return Part(
         alert_id=probe.alert_id,
@@ -99,7 +108,7 @@ def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     cache = FindingsCache()
     alerts = AlertCache()
-    top_k = settings.top_k_findings
+    top_k, floor = settings.top_k_findings, settings.min_confidence
     horizon_ms = settings.correlation_window_ms + settings.grace_ms
     cap = engine.tuning.recent_alerts_per_file
     aggregates_on = engine.tuning.aggregates_enabled
@@ -112,7 +121,9 @@ def register(engine: Engine) -> None:
         findings = cache.get(key, tables.findings_by_file.get(key))
         now_ms = int(time.time() * 1000)
         try:
-            part = score_probe(probe, findings, now_ms=now_ms, top_k=top_k, alert=alerts.get(probe))
+            part = score_probe(
+                probe, findings, now_ms=now_ms, top_k=top_k, min_confidence=floor, alert=alerts.get(probe)
+            )
         except Exception as exc:
             # The assembler must still hear from this frame, or the alert would
             # wait for its timeout; the probe itself is dead-lettered below.

@@ -71,3 +71,30 @@ def test_per_frame_top_k_keeps_the_best_matches_in_order():
     assert len(full) == 8
     assert top == full[:3]
     assert top[0]["finding_id"] == "f2"  # line 21 is inside f2's span
+
+
+def test_the_confidence_floor_changes_nothing_the_assembler_reports():
+    from datetime import UTC, datetime
+
+    from correlator import assemble
+    from hefesto_core.models import FindingMatch
+    from streams.agents.assemble import fingerprint
+
+    probe, findings = _probe(), _findings()
+    full = score_probe(probe, findings, now_ms=0, top_k=5).matches
+    floored = score_probe(probe, findings, now_ms=0, top_k=5, min_confidence=0.7).matches
+    assert 1 <= len(floored) < len(full)
+    assert floored == [m for i, m in enumerate(full) if i == 0 or m["match_confidence"] >= 0.7]
+
+    def enriched(matches: list) -> str:
+        result = assemble(
+            probe.alert(),
+            probe.location(),
+            [FindingMatch.model_validate(m) for m in matches],
+            top_k=5,
+            min_confidence=0.7,
+            processed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        return fingerprint(result)
+
+    assert enriched(full) == enriched(floored)
