@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
-from hefesto_core.analyzer.scopes import Scope, build_scopes
+from hefesto_core.analyzer.scopes import Scope, build_scopes, innermost
 from hefesto_core.analyzer.source import decode_source, module_name
 from hefesto_core.errors import InvalidFilePathError
 from hefesto_core.models import CodeContext, Finding, RecentChange
@@ -44,17 +44,6 @@ def resolve_in_roots(source_root: Path, file_path: str, allowed_roots: Sequence[
     if not candidate.is_file():
         raise InvalidFilePathError(f"no such file under the source root: {file_path!r}")
     return candidate
-
-
-def _innermost(root: Scope, line: int) -> Scope:
-    best = root
-    stack = list(root.children)
-    while stack:
-        scope = stack.pop()
-        if scope.line_start <= line <= scope.line_end:
-            best = scope
-            stack = list(scope.children)
-    return best
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -121,7 +110,7 @@ def code_context(
     scope: Scope | None = None
     try:
         root = build_scopes(ast.parse(text), module_name(file_path))
-        scope = _innermost(root, line)
+        scope = innermost(root, line)
     except (SyntaxError, ValueError, RecursionError):
         root = None
     if scope is None or scope.kind == "module":

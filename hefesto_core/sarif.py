@@ -213,13 +213,9 @@ def _enclosing_symbol(source_root: Path | None, rel: str, line: int, cache: dict
     root = cache[rel]
     if root is None:
         return None
-    best = root
-    stack = list(root.children)
-    while stack:
-        scope = stack.pop()
-        if scope.line_start <= line <= scope.line_end:
-            best = scope
-            stack = list(scope.children)
+    from hefesto_core.analyzer.scopes import innermost
+
+    best = innermost(root, line)
     return best.qualname if best is not root else None
 
 

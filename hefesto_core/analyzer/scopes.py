@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Literal
 
-__all__ = ["FUNCTION_TYPES", "Scope", "ScopeKind", "build_scopes", "child_fields", "release"]
+__all__ = ["FUNCTION_TYPES", "Scope", "ScopeKind", "build_scopes", "child_fields", "innermost", "release"]
 
 ScopeKind = Literal["module", "class", "function"]
 FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -317,6 +317,18 @@ def _order(scope: Scope) -> None:
     scope.children.sort(key=lambda s: (s.line_start, getattr(s.node, "col_offset", 0)))
     for child in scope.children:
         _order(child)
+
+
+def innermost(root: Scope, line: int) -> Scope:
+    """The deepest scope whose span holds ``line`` (``root`` when none does)."""
+    best = root
+    stack = list(root.children)
+    while stack:
+        scope = stack.pop()
+        if scope.line_start <= line <= scope.line_end:
+            best = scope
+            stack = list(scope.children)
+    return best
 
 
 def release(root: Scope | None) -> None:
