@@ -303,6 +303,7 @@ def run_config(
             cpu0, t0 = workers.cpu_seconds(), time.monotonic()
             result = asyncio.run(_run_rate(bootstrap, workers.topics, rate, duration_s, drain_s, seed=rate))
             result["workers"] = n_workers
+            result["load_average_1m"] = round(os.getloadavg()[0], 2)
             result["worker_cpu_cores"] = round((workers.cpu_seconds() - cpu0) / (time.monotonic() - t0), 2)
             print(_line(result), flush=True)
             results.append(result)
@@ -371,6 +372,11 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for stragglers")
     parser.add_argument("--label", default="tuned", help="name of this configuration in the results file")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--shared-workers",
+        action="store_true",
+        help="run every rate on the same workers and topics (default: fresh ones per rate)",
+    )
     args = parser.parse_args()
 
     tuning = {k: v for k, v in os.environ.items() if k.startswith("HEFESTO_STREAM_")}
@@ -378,7 +384,14 @@ def main() -> None:
     with _broker(args.bootstrap) as (bootstrap, kafka):
         print(f"kafka: {kafka}", flush=True)
         for n in args.workers:
-            runs.extend(run_config(bootstrap, n, args.rates, args.duration, args.drain))
+            if args.shared_workers:
+                runs.extend(run_config(bootstrap, n, args.rates, args.duration, args.drain))
+                continue
+            # Fresh workers and topics per rate: a rate the engine cannot keep
+            # up with leaves a backlog that would be measured as the next
+            # rate's latency.
+            for rate in args.rates:
+                runs.extend(run_config(bootstrap, n, [rate], args.duration, args.drain))
     existing: dict[str, Any] = {}
     if args.out.exists():
         existing = orjson.loads(args.out.read_bytes())
