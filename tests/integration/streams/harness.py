@@ -143,6 +143,26 @@ class StreamEnv:
         except OSError:
             return "<no log>"
 
+    def diagnose(self, worker: Worker) -> str:
+        """For a worker that stopped making progress: its health, lag and
+        message counters, and every thread's stack (SIGUSR1, see
+        streams/worker.py), then the end of its log."""
+        parts = [f"health: {worker.health()}"]
+        try:
+            parts += [
+                line
+                for line in worker.metrics().splitlines()
+                if line.startswith(
+                    ("hefesto_stream_consumer_lag", "hefesto_stream_messages_in", "hefesto_stream_gap")
+                )
+            ]
+        except httpx.HTTPError as exc:
+            parts.append(f"metrics: {exc}")
+        if worker.proc.poll() is None:
+            worker.proc.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+        return "\n".join([*parts, self.tail(worker, lines=150)])
+
     def stop_all(self) -> None:
         for w in self.workers:
             w.stop()
