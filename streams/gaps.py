@@ -26,13 +26,51 @@ from prometheus_client import Counter
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["GapWatchdog", "register"]
+__all__ = ["GapWatchdog", "StallDetector", "register"]
 
 log = logging.getLogger(__name__)
 
 GAP_REPAIRS = Counter(
     "hefesto_stream_gap_repairs_total", "Partitions sought back to re-read a dropped message", ["topic"]
 )
+STALL_REPAIRS = Counter(
+    "hefesto_stream_stall_repairs_total",
+    "Partitions with pending messages and no progress, resumed and sought back to their head",
+    ["topic"],
+)
+
+
+class StallDetector:
+    """A partition is stalled when the broker holds messages past what was
+    processed (``highwater > progress``) and ``progress`` (the highest
+    acknowledged offset + 1, or the head) has not moved for ``stall_ms``,
+    outside rebalances.
+
+    Seen in the kill -9 test: right after recovery Faust dropped fetched
+    alerts of three partitions with no later message to reveal the gap
+    (the gap watchdog needs a later acknowledged offset); their fetch
+    position was already at the end, so the worker looked healthy, idle, and
+    never processed them (lag 81-92 on each, for minutes)."""
+
+    def __init__(self, *, stall_ms: int) -> None:
+        self._stall_s = stall_ms / 1000
+        self._since: dict[Any, tuple[int, float]] = {}
+
+    def stalled(self, tp: Any, *, progress: int | None, highwater: int | None, now: float) -> bool:
+        if progress is None or highwater is None or highwater <= progress:
+            self._since.pop(tp, None)
+            return False
+        first = self._since.get(tp)
+        if first is None or first[0] != progress:
+            self._since[tp] = (progress, now)
+            return False
+        if now - first[1] < self._stall_s:
+            return False
+        self._since.pop(tp, None)
+        return True
+
+    def reset(self) -> None:
+        self._since.clear()
 
 
 class GapWatchdog:
@@ -55,13 +93,69 @@ class GapWatchdog:
         return committed
 
 
-def register(engine: Engine, *, stall_ms: int = 2_000) -> None:
+def _progress(consumer: Any, tp: Any) -> int | None:
+    acked = consumer._acked.get(tp)
+    head = consumer.head_offset(tp)
+    if acked:
+        return max(max(acked) + 1, head or 0)
+    return head
+
+
+def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_000) -> None:
     app = engine.app
     if engine.tuning.processing_guarantee != "at_least_once":
         # Transactions leave offset gaps (commit markers) that Faust fills
         # itself; a seek there would only repeat work.
         return
     watchdog = GapWatchdog(stall_ms=stall_ms)
+    detector = StallDetector(stall_ms=idle_stall_ms)
+    # Only what our agents consume: changelogs are read by recovery.
+    sources = {
+        engine.settings.topic_alerts,
+        engine.settings.topic_findings,
+        engine.topics.probes.get_topic_name(),
+        engine.topics.parts.get_topic_name(),
+        engine.topics.paths.get_topic_name(),
+    }
+
+    @app.timer(interval=2.0, name="stall-watchdog")
+    async def unstall() -> None:
+        if app.rebalancing or not app.tables.recovery.completed.is_set():
+            detector.reset()
+            return
+        consumer = app.consumer
+        tps = [tp for tp in consumer.assignment() if tp.topic in sources]
+        if not tps:
+            return
+        highwaters = await consumer.highwaters(*tps)
+        unknown = [tp for tp in tps if _progress(consumer, tp) is None]
+        # A partition of a new group that never delivered anything starts at
+        # the log start (auto_offset_reset=earliest).
+        earliest = await consumer.earliest_offsets(*unknown) if unknown else {}
+        now = time.monotonic()
+        for tp in tps:
+            progress = _progress(consumer, tp)
+            if progress is None:
+                progress = earliest.get(tp)
+            if not detector.stalled(tp, progress=progress, highwater=highwaters.get(tp), now=now):
+                continue
+            head = consumer.head_offset(tp)
+            if head is None:
+                head = progress
+            log.warning(
+                "partition %s:%s has messages up to %s but made no progress past %s for %d s: "
+                "resuming it and re-reading from %s",
+                tp.topic,
+                tp.partition,
+                highwaters.get(tp),
+                progress,
+                idle_stall_ms // 1000,
+                head,
+            )
+            STALL_REPAIRS.labels(tp.topic).inc()
+            consumer._buffered_partitions.discard(tp)
+            consumer.resume_partitions([tp])
+            await consumer.reread_from_head(tp, head)
 
     @app.timer(interval=1.0, name="gap-watchdog")
     async def repair() -> None:

@@ -4,9 +4,7 @@ engine's app (uvloop when enabled)."""
 from __future__ import annotations
 
 import asyncio
-import faulthandler
 import logging
-import signal
 
 from hefesto_core.settings import Settings
 from streams.topics import ensure_engine_topics
@@ -18,10 +16,10 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings, tuning: StreamTuning) -> None:
-    """Block until the worker stops. ``kill -USR1 <pid>`` writes every
-    thread's stack to stderr (the worker's log) without stopping it: the
-    first thing to look at when a worker stops making progress."""
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    """Block until the worker stops. ``kill -USR1 <pid>`` makes mode's
+    worker write every thread's stack to stderr (the worker's log) without
+    stopping it: the first thing to look at when a worker stops making
+    progress."""
     created = asyncio.run(ensure_engine_topics(settings))
     if created:
         log.info("created topics: %s", ", ".join(created))

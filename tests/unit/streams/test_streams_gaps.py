@@ -36,3 +36,28 @@ def test_deadlines_come_due_in_order_and_cancelled_ones_never():
     assert d.due(1_000) == ["b"]
     d.schedule("c", 400)  # a cancelled alert can be scheduled again
     assert d.due(1_000) == ["c"]
+
+
+def test_a_partition_with_pending_messages_and_no_progress_is_stalled():
+    from streams.gaps import StallDetector
+
+    d = StallDetector(stall_ms=10_000)
+    assert not d.stalled("tp", progress=5, highwater=9, now=0.0)
+    assert not d.stalled("tp", progress=5, highwater=12, now=9.0)  # not long enough yet
+    assert d.stalled("tp", progress=5, highwater=12, now=10.5)
+    # After a repair the clock starts again.
+    assert not d.stalled("tp", progress=5, highwater=12, now=11.0)
+
+
+def test_progress_or_nothing_pending_is_not_a_stall():
+    from streams.gaps import StallDetector
+
+    d = StallDetector(stall_ms=1_000)
+    assert not d.stalled("tp", progress=5, highwater=9, now=0.0)
+    assert not d.stalled("tp", progress=7, highwater=9, now=5.0)  # moved: new clock
+    assert not d.stalled("tp", progress=9, highwater=9, now=10.0)  # caught up
+    assert not d.stalled("tp", progress=None, highwater=9, now=20.0)
+    assert not d.stalled("tp", progress=9, highwater=None, now=30.0)
+    d.stalled("tp", progress=9, highwater=11, now=40.0)
+    d.reset()  # a rebalance: nothing carries over
+    assert not d.stalled("tp", progress=9, highwater=11, now=45.0)
