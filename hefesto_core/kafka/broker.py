@@ -16,6 +16,7 @@ release (3.9.x works too).
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import shutil
@@ -31,7 +32,7 @@ from pathlib import Path
 from hefesto_core.errors import BrokerError, BrokerResolveError, BrokerStartError, JavaNotFoundError
 from hefesto_core.settings import Settings
 
-__all__ = ["BrokerStatus", "LocalBroker", "bootstrap_reachable"]
+__all__ = ["BrokerStatus", "LocalBroker", "bootstrap_reachable", "new_cluster_id"]
 
 _LOG4J_VERSION = "2.24.3"
 _MAIN_CLASS = "kafka.Kafka"
@@ -144,6 +145,17 @@ def _pid_alive(pid: int) -> bool:
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return True
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a random UUID, URL-safe base64 without padding.
+    One starting with ``-`` is drawn again (Kafka's own ``Uuid.randomUuid``
+    does the same): the storage tool would take it for an option, and one
+    start in 64 failed with "argument --cluster-id: expected one argument"."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 class LocalBroker:
@@ -316,10 +328,7 @@ class LocalBroker:
     def _format_storage(self, config: Path) -> None:
         if (self.state_dir / "data" / "meta.properties").exists():
             return
-        cluster_id = uuid.uuid4().bytes
-        import base64
-
-        cid = base64.urlsafe_b64encode(cluster_id).decode().rstrip("=")
+        cid = new_cluster_id()
         proc = subprocess.run(
             self._java("kafka.tools.StorageTool", "format", "-t", cid, "-c", str(config)),
             capture_output=True,

@@ -55,3 +55,16 @@ def test_port_in_use_is_named(tmp_path: Path) -> None:
         )
         with pytest.raises(BrokerError, match=f"port {port} on 127.0.0.1 is in use"):
             LocalBroker(settings, state_dir=tmp_path / "b").start(timeout_ms=2_000)
+
+
+def test_cluster_ids_never_start_with_a_dash(monkeypatch):
+    import uuid
+
+    from hefesto_core.kafka import broker
+
+    # 0xf8 encodes to "-" as the first base64url character.
+    draws = iter([uuid.UUID(bytes=b"\xf8" + b"\x00" * 15), uuid.UUID(bytes=b"\x10" * 16)])
+    monkeypatch.setattr(broker.uuid, "uuid4", lambda: next(draws))
+    cid = broker.new_cluster_id()
+    assert not cid.startswith("-")
+    assert len(cid) == 22
