@@ -15,7 +15,7 @@ from hefesto_core.settings import Settings
 from streams.agents import assemble, fanout, ingest, probe, resolve
 from streams.agents.aggregates import Aggregates, declare_aggregates
 from streams.agents.assemble import Deadlines
-from streams.consumer import transport_class
+from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.sink import HistorySink, SinkKind
 from streams.tables import EngineTables, declare_tables
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 class _App(faust.App):
     fetch_max_wait_ms: int = 1500
+    buffer_tracker: BufferTracker | None = None
 
     def _new_transport(self) -> Any:
         transport_cls = transport_class(fetch_max_wait_ms=self.fetch_max_wait_ms)
@@ -89,6 +90,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         datadir=str(datadir),
     )
     app.fetch_max_wait_ms = tuning.fetch_max_wait_ms
+    app.buffer_tracker = BufferTracker(app.producer.buffer)
     topics = declare_topics(app, settings)
     tables = declare_tables(app, settings)
     deadletters = DeadLetters(topics.deadletter)

@@ -72,3 +72,47 @@ def test_an_offset_without_a_record_becomes_a_gap_after_the_reread(consumer):
     consumer.track_message(Message(11))
     assert consumer._gap[tp].at(10)
     assert consumer._new_offset(tp) == 12
+
+
+async def test_buffer_tracker_waits_for_queued_and_in_flight_sends():
+    import asyncio
+
+    from streams.consumer import BufferTracker
+
+    class Buffer:
+        """What the tracker reads of Faust's ProducerBuffer."""
+
+        def __init__(self) -> None:
+            self.pending: asyncio.Queue[int] = asyncio.Queue()
+            self.message_sent = asyncio.Event()
+            self.sent: list[int] = []
+
+        @property
+        def size(self) -> int:
+            return self.pending.qsize()
+
+        async def _send_pending(self, fut: int) -> None:
+            await asyncio.sleep(0.05)  # handing the message to the producer
+            self.sent.append(fut)
+
+        async def run(self) -> None:  # Faust's _handle_pending
+            send = self._send_pending
+            while True:
+                fut = await self.pending.get()
+                await send(fut)
+                self.message_sent.set()
+
+    buffer = Buffer()
+    tracker = BufferTracker(buffer)
+    task = asyncio.create_task(buffer.run())
+    for i in range(5):
+        buffer.pending.put_nowait(i)
+    await asyncio.sleep(0)
+    assert await tracker.drain(timeout_s=5.0)
+    assert buffer.sent == [0, 1, 2, 3, 4]  # the last one too, though it had left the queue
+    assert tracker.inflight == 0
+    task.cancel()
+    stuck = Buffer()
+    stuck_tracker = BufferTracker(stuck)
+    stuck.pending.put_nowait(1)  # nobody drains it
+    assert not await stuck_tracker.drain(timeout_s=0.3)
