@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
 import orjson
 import pytest
@@ -77,6 +78,28 @@ def _full(items: dict) -> bool:
     return len(items) == N_FILES and all(len(v["findings"]) == PER_FILE for v in items.values())
 
 
+def _split(env: StreamEnv, one: Any, two: Any) -> bool:
+    """Both workers ready, each with some alert partitions, all covered once."""
+    h1, h2 = one.health(), two.health()
+    if not h1 or not h2 or h1["status"] != "ok" or h2["status"] != "ok":
+        return False
+    topic = env.topics["alerts"] + ":"
+    p1 = {p for p in h1["assigned_partitions"] if p.startswith(topic)}
+    p2 = {p for p in h2["assigned_partitions"] if p.startswith(topic)}
+    return bool(p1) and bool(p2) and not (p1 & p2) and len(p1 | p2) == env.partitions
+
+
+def _one_finding_per_file(env: StreamEnv, files: int, *, prefix: str) -> None:
+    events = [
+        finding_event(
+            f"e{f}", [finding(f"f{f}", path=f"src/{prefix}{f}.py", line=50)], path=f"src/{prefix}{f}.py"
+        )
+        for f in range(files)
+    ]
+    run(produce(env.bootstrap, env.topics["findings"], findings_messages(events)))
+    time.sleep(1.0)
+
+
 def test_tables_recover_after_kill_9_and_no_alert_is_lost(stream_env: StreamEnv) -> None:
     env = stream_env
     t = env.topics
@@ -139,31 +162,9 @@ def test_two_workers_split_partitions_and_enrich_every_alert(stream_env: StreamE
     env.wait_ready(one, min_alert_partitions=env.partitions)
     two = env.start_worker()
 
-    def split() -> bool:
-        h1, h2 = one.health(), two.health()
-        if not h1 or not h2 or h1["status"] != "ok" or h2["status"] != "ok":
-            return False
-        p1 = {p for p in h1["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
-        p2 = {p for p in h2["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
-        return bool(p1) and bool(p2) and not (p1 & p2) and len(p1 | p2) == env.partitions
-
-    _wait_for(split, timeout_s=90, what="two workers to split the partitions")
+    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
     files = 40
-    run(
-        produce(
-            env.bootstrap,
-            t["findings"],
-            findings_messages(
-                [
-                    finding_event(
-                        f"e{f}", [finding(f"f{f}", path=f"src/m{f}.py", line=50)], path=f"src/m{f}.py"
-                    )
-                    for f in range(files)
-                ]
-            ),
-        )
-    )
-    time.sleep(1.0)
+    _one_finding_per_file(env, files, prefix="m")
     alerts = [alert(f"two-{i}", path=f"src/m{i % files}.py", line=51) for i in range(400)]
     run(produce(env.bootstrap, t["alerts"], alert_messages(alerts)))
     records = run(
@@ -193,31 +194,9 @@ def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: Stre
     env.wait_ready(one, min_alert_partitions=env.partitions)
     two = env.start_worker()
 
-    def both_working() -> bool:
-        h1, h2 = one.health(), two.health()
-        if not h1 or not h2 or h1["status"] != "ok" or h2["status"] != "ok":
-            return False
-        p1 = {p for p in h1["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
-        p2 = {p for p in h2["assigned_partitions"] if p.startswith(t["alerts"] + ":")}
-        return bool(p1) and bool(p2) and len(p1 | p2) == env.partitions
-
-    _wait_for(both_working, timeout_s=90, what="two workers to split the partitions")
+    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
     files = 30
-    run(
-        produce(
-            env.bootstrap,
-            t["findings"],
-            findings_messages(
-                [
-                    finding_event(
-                        f"e{f}", [finding(f"f{f}", path=f"src/k{f}.py", line=50)], path=f"src/k{f}.py"
-                    )
-                    for f in range(files)
-                ]
-            ),
-        )
-    )
-    time.sleep(1.0)
+    _one_finding_per_file(env, files, prefix="k")
     alerts = [alert(f"kk-{i}", path=f"src/k{i % files}.py", line=51) for i in range(600)]
 
     def feed() -> None:
