@@ -89,6 +89,14 @@ def _split(env: StreamEnv, one: Any, two: Any) -> bool:
     return bool(p1) and bool(p2) and not (p1 & p2) and len(p1 | p2) == env.partitions
 
 
+def _two_workers(env: StreamEnv) -> tuple[Any, Any]:
+    one = env.start_worker()
+    env.wait_ready(one, min_alert_partitions=env.partitions)
+    two = env.start_worker()
+    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    return one, two
+
+
 def _one_finding_per_file(env: StreamEnv, files: int, *, prefix: str) -> None:
     events = [
         finding_event(
@@ -158,11 +166,7 @@ def test_tables_recover_after_kill_9_and_no_alert_is_lost(stream_env: StreamEnv)
 def test_two_workers_split_partitions_and_enrich_every_alert(stream_env: StreamEnv) -> None:
     env = stream_env
     t = env.topics
-    one = env.start_worker()
-    env.wait_ready(one, min_alert_partitions=env.partitions)
-    two = env.start_worker()
-
-    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    one, two = _two_workers(env)
     files = 40
     _one_finding_per_file(env, files, prefix="m")
     alerts = [alert(f"two-{i}", path=f"src/m{i % files}.py", line=51) for i in range(400)]
@@ -190,11 +194,7 @@ def test_two_workers_split_partitions_and_enrich_every_alert(stream_env: StreamE
 def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: StreamEnv) -> None:
     env = stream_env
     t = env.topics
-    one = env.start_worker()
-    env.wait_ready(one, min_alert_partitions=env.partitions)
-    two = env.start_worker()
-
-    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    one, two = _two_workers(env)
     files = 30
     _one_finding_per_file(env, files, prefix="k")
     alerts = [alert(f"kk-{i}", path=f"src/k{i % files}.py", line=51) for i in range(600)]
