@@ -40,6 +40,32 @@ STALL_REPAIRS = Counter(
 )
 
 
+class _Persisting:
+    """When a partition's condition, named by an offset, has held for
+    ``stall_ms``: a new offset starts the clock again, and once it has
+    lasted (and been acted on) the clock starts over."""
+
+    def __init__(self, *, stall_ms: int) -> None:
+        self._stall_s = stall_ms / 1000
+        self._since: dict[Any, tuple[int, float]] = {}
+
+    def lasted(self, tp: Any, offset: int, *, now: float) -> bool:
+        first = self._since.get(tp)
+        if first is None or first[0] != offset:
+            self._since[tp] = (offset, now)
+            return False
+        if now - first[1] < self._stall_s:
+            return False
+        del self._since[tp]
+        return True
+
+    def forget(self, tp: Any) -> None:
+        self._since.pop(tp, None)
+
+    def forget_all(self) -> None:
+        self._since.clear()
+
+
 class StallDetector:
     """A partition is stalled when the broker holds messages past what was
     processed (``highwater > progress``) and ``progress`` (the highest
@@ -53,44 +79,28 @@ class StallDetector:
     never processed them (lag 81-92 on each, for minutes)."""
 
     def __init__(self, *, stall_ms: int) -> None:
-        self._stall_s = stall_ms / 1000
-        self._since: dict[Any, tuple[int, float]] = {}
+        self._held = _Persisting(stall_ms=stall_ms)
 
     def stalled(self, tp: Any, *, progress: int | None, highwater: int | None, now: float) -> bool:
         if progress is None or highwater is None or highwater <= progress:
-            self._since.pop(tp, None)
+            self._held.forget(tp)
             return False
-        first = self._since.get(tp)
-        if first is None or first[0] != progress:
-            self._since[tp] = (progress, now)
-            return False
-        if now - first[1] < self._stall_s:
-            return False
-        self._since.pop(tp, None)
-        return True
+        return self._held.lasted(tp, progress, now=now)
 
     def reset(self) -> None:
-        self._since.clear()
+        self._held.forget_all()
 
 
 class GapWatchdog:
     def __init__(self, *, stall_ms: int) -> None:
-        self._stall_s = stall_ms / 1000
-        self._since: dict[Any, tuple[int, float]] = {}
+        self._held = _Persisting(stall_ms=stall_ms)
 
     def stuck(self, tp: Any, *, committed: int | None, acked: list[int], now: float) -> int | None:
         """The offset to seek ``tp`` to, when its head gap has lasted too long."""
         if committed is None or not acked or min(acked) <= committed:
-            self._since.pop(tp, None)
+            self._held.forget(tp)
             return None
-        first = self._since.get(tp)
-        if first is None or first[0] != committed:
-            self._since[tp] = (committed, now)
-            return None
-        if now - first[1] < self._stall_s:
-            return None
-        self._since.pop(tp, None)
-        return committed
+        return committed if self._held.lasted(tp, committed, now=now) else None
 
 
 def _progress(consumer: Any, tp: Any) -> int | None:
