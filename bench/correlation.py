@@ -63,6 +63,7 @@ LINE_TOLERANCE = 2
 issue_type and its span is within this many lines of the labeled line (a
 rule may flag the assignment one line above the statement that fails)."""
 L2 = 0.5
+CALIBRATION_FOLDS = 5
 PROCESSED_AT = datetime(2026, 3, 3, tzinfo=UTC)
 
 
@@ -230,12 +231,10 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, float]]:
     return round(b, 3), {f: round(float(w[i]), 3) for i, f in enumerate(shipped.FITTED_FEATURES)}
 
 
-def calibrate(
+def _top_candidates(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, intercept: float, weights: dict[str, float]
-) -> tuple[float, float]:
-    """Platt scaling at the alert level: fit ``sigmoid(a * z + c)`` to
-    whether each alert's top candidate (by raw log-odds ``z``) is its cause,
-    with a mild pull of ``a`` toward 1 and ``c`` toward 0."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per alert, the raw log-odds of its top candidate and whether it is the cause."""
     all_weights = {**weights, **shipped.PRIOR_WEIGHTS}
     w = np.array([all_weights[f] for f in shipped.FEATURES])
     z = intercept + x @ w
@@ -245,13 +244,43 @@ def calibrate(
         best = idx[np.argmax(z[idx])]
         tops_z.append(z[best])
         tops_y.append(y[best])
-    zt, yt = np.array(tops_z), np.array(tops_y)
+    return np.array(tops_z), np.array(tops_y)
+
+
+def _platt(zt: np.ndarray, yt: np.ndarray) -> tuple[float, float]:
+    """Fit ``sigmoid(a * z + c)`` with a mild pull of ``a`` toward 1 and ``c`` toward 0."""
     a, c = 1.0, 0.0
     for _ in range(20_000):
         p = 1.0 / (1.0 + np.exp(-(a * zt + c)))
         a -= 0.05 * (float(np.mean((p - yt) * zt)) + 0.02 * (a - 1.0))
         c -= 0.05 * (float(np.mean(p - yt)) + 0.02 * c)
     return round(max(a, 0.1), 3), round(c, 3)
+
+
+def calibrate(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, cases: list[Case], *, folds: int = CALIBRATION_FOLDS
+) -> tuple[float, float]:
+    """Platt scaling at the alert level, on **out-of-fold** scores: the fitting
+    split's scenarios are dealt into ``folds`` folds, each fold's alerts are
+    scored by weights fitted on the other folds, and ``sigmoid(a * z + c)``
+    is fitted to whether each alert's top candidate is its cause. Scores of
+    the alerts the weights were fitted on are almost all right (precision@1
+    1.0 on the fitting split), and a scaling fitted to them is overconfident
+    on new alerts (held-out ECE 0.063 when we did that)."""
+    scenarios = sorted({c.label["scenario"] for c in cases})
+    ordered = sorted(scenarios, key=lambda n: hashlib.sha256(f"calibration:{n}".encode()).hexdigest())
+    fold_of_scenario = {name: i % folds for i, name in enumerate(ordered)}
+    fold_of_row = np.array([fold_of_scenario[cases[int(g)].label["scenario"]] for g in groups])
+    zs, ys = [], []
+    for fold in range(folds):
+        inside, outside = fold_of_row == fold, fold_of_row != fold
+        if not inside.any() or not outside.any():
+            continue
+        intercept, weights = fit(x[outside], y[outside])
+        zt, yt = _top_candidates(x[inside], y[inside], groups[inside], intercept, weights)
+        zs.append(zt)
+        ys.append(yt)
+    return _platt(np.concatenate(zs), np.concatenate(ys))
 
 
 def write_model(
@@ -385,7 +414,7 @@ def robustness(cases: list[Case], findings: list[Finding], seeds: Sequence[int])
         train, test = split(cases, seed)
         x, y, groups = pair_matrix(train, findings)
         intercept, weights = fit(x, y)
-        scale, shift = calibrate(x, y, groups, intercept, weights)
+        scale, shift = calibrate(x, y, groups, train)
         runs.append({"seed": seed, **matrix_metrics(test, findings, (intercept, weights, scale, shift))})
     summary: dict[str, Any] = {"runs": runs}
     for key in (
@@ -463,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     x_train, y_train, g_train = pair_matrix(train, findings)
     intercept, weights = fit(x_train, y_train)
-    scale, shift = calibrate(x_train, y_train, g_train, intercept, weights)
+    scale, shift = calibrate(x_train, y_train, g_train, train)
     version = "fit-" + hashlib.sha256(json.dumps([intercept, weights, scale, shift]).encode()).hexdigest()[:8]
     print(f"findings: {len(python_findings)} from {source}, {len(external)} external")
     print(

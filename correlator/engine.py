@@ -65,14 +65,18 @@ def score_frame(
     if frame.file_path is None:
         return []
     ctx = frame_context(alert, location, frame, now_ms=now_ms)
-    scored: list[tuple[float, str, Finding]] = []
+    # Ranked by log-odds (sigmoid is monotone); the confidence is computed
+    # only for the matches that are kept.
+    ranked: list[tuple[float, str, Finding]] = []
+    path, false_positive = frame.file_path, FindingStatus.FALSE_POSITIVE
     for finding in findings:
-        if finding.file_path != frame.file_path or finding.status is FindingStatus.FALSE_POSITIVE:
+        if finding.file_path != path or finding.status is false_positive:
             continue
-        scored.append((-round(sigmoid(logit(ctx, finding)), 6), finding.finding_id, finding))
-    scored.sort(key=_scored_key)
+        ranked.append((-logit(ctx, finding), finding.finding_id, finding))
+    ranked.sort(key=_scored_key)
     if limit is not None:
-        scored = scored[: max(limit, 0)]
+        ranked = ranked[: max(limit, 0)]
+    scored = [(-round(sigmoid(-neg_z), 6), fid, finding) for neg_z, fid, finding in ranked]
     if min_confidence is not None:
         scored = scored[:1] + [s for s in scored[1:] if -s[0] >= min_confidence]
     explained = [(neg, finding, feature_vector(ctx, finding)) for neg, _, finding in scored]

@@ -130,33 +130,35 @@ def _detail(feature: str, ctx: FrameContext, frame: Frame, finding: Finding, loc
     return feature
 
 
-def _prior() -> MatchReason:
-    return build(
-        MatchReason,
-        {
-            "feature": "prior",
-            "contribution": _fmt(BIAS),
-            "detail": "base log-odds that a finding in a failing file is the cause",
-        },
-    )
+_PRIOR_FIELDS = {
+    "feature": "prior",
+    "contribution": _fmt(BIAS),
+    "detail": "base log-odds that a finding in a failing file is the cause",
+}
+_WEIGHTED = tuple(zip(FEATURES, WEIGHT_VECTOR, strict=True))
+
+
+def _strength(item: tuple[float, str]) -> tuple[float, str]:
+    return (-abs(item[0]), item[1])
 
 
 def reasons(
     values: tuple[float, ...], ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation
 ) -> list[MatchReason]:
     """The non-zero contributions of ``values``, strongest first, after the prior."""
-    out = [_prior()]
-    items = [
-        (w * x, name) for name, w, x in zip(FEATURES, WEIGHT_VECTOR, values, strict=True) if w * x != 0.0
-    ]
-    items.sort(key=lambda item: (-abs(item[0]), item[1]))
+    out = [build(MatchReason, dict(_PRIOR_FIELDS))]
+    items = []
+    for (name, w), x in zip(_WEIGHTED, values, strict=True):
+        if x and w:
+            items.append((w * x, name))
+    items.sort(key=_strength)
     for contribution, name in items:
         out.append(
             build(
                 MatchReason,
                 {
                     "feature": name,
-                    "contribution": _fmt(contribution),
+                    "contribution": round(contribution, 3),
                     "detail": _detail(name, ctx, frame, finding, location),
                 },
             )
