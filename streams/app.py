@@ -6,15 +6,18 @@ declares topics and tables, and registers the agents, timers and web routes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 
 from hefesto_core.settings import Settings
 from streams.agents import assemble, fanout, ingest, probe, resolve
-from streams.agents.aggregates import Aggregates, declare_aggregates
+from streams.agents.aggregates import Aggregates, declare_aggregates, register_expiry
 from streams.agents.assemble import Deadlines
+from streams.agents.emit import Emitter
+from streams.agents.scoring import FrameScorer
+from streams.changelog import ChangelogWriter, register_flush
 from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.sink import HistorySink, SinkKind
@@ -29,10 +32,14 @@ log = logging.getLogger(__name__)
 
 class _App(faust.App):
     fetch_max_wait_ms: int = 1500
+    trust_offset_jumps: bool = False
     buffer_tracker: BufferTracker | None = None
+    changelog_writer: ChangelogWriter | None = None
 
     def _new_transport(self) -> Any:
-        transport_cls = transport_class(fetch_max_wait_ms=self.fetch_max_wait_ms)
+        transport_cls = transport_class(
+            fetch_max_wait_ms=self.fetch_max_wait_ms, trust_offset_jumps=self.trust_offset_jumps
+        )
         return transport_cls(self.conf.broker_consumer, self)
 
 
@@ -47,6 +54,9 @@ class Engine:
     deadlines: Deadlines
     sink: HistorySink | None
     aggregates: Aggregates
+    # Built from the engine itself, right after it (see create_engine).
+    scorer: FrameScorer = field(init=False)
+    emitter: Emitter = field(init=False)
 
 
 def _open_history_store(settings: Settings) -> Any:
@@ -90,9 +100,13 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         datadir=str(datadir),
     )
     app.fetch_max_wait_ms = tuning.fetch_max_wait_ms
+    app.trust_offset_jumps = tuning.processing_guarantee == "exactly_once"
     app.buffer_tracker = BufferTracker(app.producer.buffer)
+    batched = tuning.processing_guarantee == "at_least_once"
+    writer = ChangelogWriter(app, partitions=settings.topic_partitions, enabled=batched)
+    app.changelog_writer = writer
     topics = declare_topics(app, settings)
-    tables = declare_tables(app, settings)
+    tables = declare_tables(app, settings, writer)
     deadletters = DeadLetters(topics.deadletter)
     sink: HistorySink | None = None
     if with_sink if with_sink is not None else tuning.sink_enabled:
@@ -116,8 +130,13 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         deadletters=deadletters,
         deadlines=Deadlines(),
         sink=sink,
-        aggregates=declare_aggregates(app, settings),
+        aggregates=declare_aggregates(app, settings, writer),
     )
+    if batched:
+        register_flush(app, writer, interval_ms=tuning.changelog_flush_interval_ms)
+    register_expiry(app, engine.aggregates)
+    engine.scorer = FrameScorer(engine)
+    engine.emitter = Emitter(engine)
     ingest.register(engine)
     fanout.register(engine)
     probe.register(engine)

@@ -1,5 +1,5 @@
 """The Kafka transport the engine runs on: Faust's aiokafka transport with
-four fixes that at-least-once delivery depends on (the fourth is
+five fixes that at-least-once delivery depends on (the fourth is
 :class:`BufferTracker`).
 
 1. ``fetch_max_wait_ms`` is configurable. Faust hard-codes 1500 ms, and
@@ -21,7 +21,9 @@ four fixes that at-least-once delivery depends on (the fourth is
    offset that holds no record (a transaction marker of a transactional
    producer) right after the commit. When the re-read shows that, the
    offset is recorded as a gap and commits go on (one stall of the watchdog's
-   2 s, once).
+   2 s, once). For the same reason a *jump* in the offsets Faust reads is
+   not taken for a gap (:meth:`Consumer._add_gap`): records fetched and
+   never handed to a stream make the same jump.
 
 3. **Records fetched but not handed over are fetched again.** Faust's
    ``getmany`` stops handing out a fetched batch when flow stops, the
@@ -30,6 +32,10 @@ four fixes that at-least-once delivery depends on (the fourth is
    on, Faust takes the jump for a gap (as for transaction markers) and
    treats the skipped offsets as done. We seek such a partition back to its
    first record that was not handed over.
+
+5. **A partition without a commit starts at its first offset**
+   (:meth:`Consumer.perform_seek`): aiokafka's ``seek_to_committed`` leaves
+   it wherever a fetch during recovery moved it.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 class Consumer(faust_aiokafka.Consumer):
     fetch_max_wait_ms: int = 1500
+    trust_offset_jumps: bool = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +115,31 @@ class Consumer(faust_aiokafka.Consumer):
         await self.seek(tp, offset)
         self._expected_head[tp] = offset
 
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        """Faust records a jump in the offsets it reads as a gap and counts
+        the skipped offsets as processed (it means transaction markers). But
+        records it fetched and never handed to a stream make the same jump:
+        a partition paused mid-batch (a full stream buffer, recovery) drops
+        the rest of the batch while aiokafka's position has moved on. We saw
+        exactly that after a restart: ten alerts per partition never reached
+        the fan-out, and the next commit passed them. So a jump is not taken
+        on trust: the head stays unacknowledged, commits stop at it, and the
+        gap watchdog re-reads from there; only a re-read that finds no record
+        at the head records a gap (see :meth:`track_message`).
+
+        Under exactly-once the jumps are transaction markers and the gap
+        watchdog is off, so Faust's gaps are kept there."""
+        if self.trust_offset_jumps:
+            await super()._add_gap(tp, offset_from, offset_to)
+            return
+        log.info(
+            "%s:%s jumped from offset %s to %s: not counted as processed until re-read",
+            tp.topic,
+            tp.partition,
+            offset_from - 1,
+            offset_to,
+        )
+
     def _new_offset(self, tp: Any) -> int | None:
         acked = self._acked.get(tp)
         if acked:
@@ -123,6 +155,32 @@ class Consumer(faust_aiokafka.Consumer):
         self._first_tracked.pop(partition, None)
         await super().seek(partition, offset)
 
+    async def perform_seek(self) -> None:
+        """Seek to the committed offsets, and a partition with none (a new
+        group) to its first offset. aiokafka's ``seek_to_committed`` leaves a
+        partition without a commit (or committed at 0) wherever its position
+        is, and a fetch made during recovery has moved it: in one kill test
+        the restarted worker began ``alerts:1`` at offset 98, and 66 alerts
+        no one had committed were never processed."""
+        await super().perform_seek()
+        tables = getattr(self.app, "tables", None)
+        changelogs = set(tables.changelog_topics) if tables is not None else set()
+        uncommitted = [
+            tp
+            for tp in self.assignment()
+            if tp.topic not in changelogs
+            and "__assignor-__leader" not in tp.topic
+            and not self._committed_offset.get(tp)
+        ]
+        if not uncommitted:
+            return
+        earliest = await self.earliest_offsets(*uncommitted)
+        for tp in uncommitted:
+            offset = earliest.get(tp)
+            if offset is not None:
+                log.info("%s:%s has no commit: reading from offset %s", tp.topic, tp.partition, offset)
+                await self.seek(tp, offset)
+
     async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
         self._first_tracked.clear()
         self._expected_head.clear()
@@ -131,6 +189,12 @@ class Consumer(faust_aiokafka.Consumer):
     # -- fix 4: no commit before the table writes are sent ---------------------
 
     async def _commit_offsets(self, offsets: Any, start_new_transaction: bool = True) -> bool:
+        writer = getattr(self.app, "changelog_writer", None)
+        if writer is not None and writer.enabled:
+            # Batched table writes first (streams/changelog.py): Faust's
+            # commit then flushes the producer, so they are acknowledged
+            # before the offsets that caused them are committed.
+            await writer.flush()
         tracker: BufferTracker | None = getattr(self.app, "buffer_tracker", None)
         if tracker is not None and not await tracker.drain(timeout_s=10.0):
             log.warning(
@@ -222,13 +286,14 @@ class BufferTracker:
         return True
 
 
-def transport_class(*, fetch_max_wait_ms: int) -> type[Any]:
+def transport_class(*, fetch_max_wait_ms: int, trust_offset_jumps: bool = False) -> type[Any]:
     """The aiokafka transport class with the fixes above."""
 
     class _Consumer(Consumer):
         pass
 
     _Consumer.fetch_max_wait_ms = fetch_max_wait_ms
+    _Consumer.trust_offset_jumps = trust_offset_jumps
 
     class Transport(faust_aiokafka.Transport):
         pass

@@ -130,7 +130,7 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
 
     @app.timer(interval=2.0, name="stall-watchdog")
     async def unstall() -> None:
-        if app.rebalancing or not app.tables.recovery.completed.is_set():
+        if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
             detector.reset()
             return
         consumer = app.consumer

@@ -8,13 +8,17 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ALERT_LATENCY",
+    "CHANGELOG_FAILURES",
+    "CHANGELOG_RECORDS",
     "CONFIDENCE",
     "CONSUMER_LAG",
     "DEAD_LETTERS",
+    "FRAMES_SCORED",
     "INGEST_LATENCY",
     "LATE_RESOLUTIONS",
     "MESSAGES_IN",
     "MESSAGES_OUT",
+    "PROBES_REQUEUED",
     "REBALANCES",
     "RECOVERY_SECONDS",
     "SINK_BUFFERED",
@@ -78,4 +82,20 @@ SINK_BUFFERED = Gauge("hefesto_stream_sink_buffered", "Records waiting for the h
 LATE_RESOLUTIONS = Counter(
     "hefesto_stream_late_path_resolutions_total",
     "Frames mapped to a repository file only when that file's findings arrived after the alert",
+)
+FRAMES_SCORED = Counter(
+    "hefesto_stream_frames_scored_total",
+    "Frames scored against their file's findings, by where: in the fan-out (every table partition"
+    " the alert needs is on this worker) or by the probe agent (the file lives elsewhere)",
+    ["path"],
+)
+CHANGELOG_RECORDS = Counter(
+    "hefesto_stream_changelog_records_total", "Batched table writes sent to their changelog topics"
+)
+CHANGELOG_FAILURES = Counter(
+    "hefesto_stream_changelog_failures_total", "Batched table writes whose send failed (they are re-queued)"
+)
+PROBES_REQUEUED = Counter(
+    "hefesto_stream_probes_requeued_total",
+    "Probes sent to the back of their partition because its tables were being recovered",
 )

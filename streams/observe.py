@@ -44,7 +44,7 @@ def register(engine: Engine) -> None:
         started = sensor.rebalance_started
         if started is None:
             return
-        if app.rebalancing or not app.tables.recovery.completed.is_set():
+        if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
             state["recovered"] = False
             return
         if not state["recovered"]:

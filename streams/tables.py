@@ -28,10 +28,12 @@ from typing import Any
 
 from hefesto_core.models import FindingEvent, FindingEventKind
 from hefesto_core.settings import Settings
+from streams.changelog import BatchedTable, ChangelogWriter
 
 __all__ = [
     "EngineTables",
     "apply_finding_event",
+    "declare_table",
     "declare_tables",
     "recent_alerts_within",
     "remember_alert",
@@ -112,9 +114,9 @@ def recent_alerts_within(state: dict[str, int] | None, now_ms: int, *, horizon_m
 @dataclass(frozen=True, slots=True)
 class EngineTables:
     findings_by_file: Any
-    recent_alerts_by_file: Any
-    assembly: Any
-    correlations: Any
+    recent_alerts_by_file: BatchedTable
+    assembly: BatchedTable
+    correlations: BatchedTable
     paths_by_basename: Any
     pending_paths: Any
 
@@ -129,22 +131,26 @@ class EngineTables:
         }
 
 
-def declare_tables(app: Any, settings: Settings) -> EngineTables:
-    def table(name: str, help_: str) -> Any:
-        return app.Table(
-            name,
-            default=None,
-            partitions=settings.topic_partitions,
-            key_type=str,
-            value_type=None,
-            help=help_,
-        )
+def declare_table(app: Any, name: str, *, partitions: int, help_: str) -> Any:
+    """A changelog-backed table of JSON values under ``str`` keys."""
+    return app.Table(name, default=None, partitions=partitions, key_type=str, value_type=None, help=help_)
+
+
+def declare_tables(app: Any, settings: Settings, writer: ChangelogWriter) -> EngineTables:
+    def table(name: str, help_: str, *, batched: bool = False) -> Any:
+        declared = declare_table(app, name, partitions=settings.topic_partitions, help_=help_)
+        # Batched tables are written on every alert, and by agents of
+        # different source topics (the fan-out joins locally, see
+        # streams/ownership.py): see streams/changelog.py.
+        return BatchedTable(declared, writer) if batched else declared
 
     return EngineTables(
         findings_by_file=table("findings_by_file", "findings of each file, by file_key"),
-        recent_alerts_by_file=table("recent_alerts_by_file", "alerts that went through each file, windowed"),
-        assembly=table("assembly", "parts gathered per alert"),
-        correlations=table("correlations", "latest enriched alert per alert_id"),
+        recent_alerts_by_file=table(
+            "recent_alerts_by_file", "alerts that went through each file, windowed", batched=True
+        ),
+        assembly=table("assembly", "parts gathered per alert", batched=True),
+        correlations=table("correlations", "latest enriched alert per alert_id", batched=True),
         paths_by_basename=table("paths_by_basename", "repo files per repo:basename, for suffix mapping"),
         pending_paths=table("pending_paths", "probes waiting for a file with their basename to be known"),
     )

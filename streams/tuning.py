@@ -32,6 +32,16 @@ class StreamTuning(BaseSettings):
         default=-1,
         description="-1 = all in-sync replicas (durable); 1 = leader only (faster, can lose on failover)",
     )
+    changelog_flush_interval_ms: int = Field(
+        default=100,
+        ge=5,
+        le=10_000,
+        description="how often batched table writes go to their changelogs (and before every commit)",
+    )
+    local_join: bool = Field(
+        default=True,
+        description="score an alert in the fan-out when every table partition it needs is on this worker",
+    )
     aggregates_enabled: bool = Field(default=True, description="maintain the windowed operator aggregates")
     producer_max_batch_size: int = Field(default=65_536, ge=1_024)
     max_poll_records: int | None = Field(default=500, ge=1)

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.agents.aggregates import top_counts
-
 if TYPE_CHECKING:
     from streams.app import Engine
 
@@ -17,7 +15,8 @@ __all__ = ["health_payload", "register"]
 
 def health_payload(engine: Engine) -> dict[str, Any]:
     app = engine.app
-    recovered = bool(app.tables.recovery.completed.is_set()) if app.tables else True
+    # ``completed`` is never cleared after the first recovery; ``in_recovery`` is.
+    recovered = bool(app.tables.recovery.completed.is_set()) and not app.in_recovery if app.tables else True
     assigned = (
         sorted(f"{tp.topic}:{tp.partition}" for tp in app.consumer.assignment()) if app.consumer else []
     )
@@ -50,10 +49,10 @@ def register(engine: Engine) -> None:
 
     @app.page("/aggregates/{name}/")
     async def aggregates(web: Any, request: Any, name: str) -> Any:
-        windowed = engine.aggregates.all().get(name)
-        if windowed is None:
+        counter = engine.aggregates.all().get(name)
+        if counter is None:
             return web.json({"error": f"no aggregate {name!r}"}, status=404)
-        return web.json({"aggregate": name, "top": top_counts(windowed)})
+        return web.json({"aggregate": name, "top": counter.top()})
 
     @app.page("/metrics")
     async def metrics_page(web: Any, request: Any) -> Any:

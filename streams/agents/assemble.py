@@ -13,43 +13,17 @@ from __future__ import annotations
 
 import heapq
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from correlator import assemble
-from hefesto_core.models import EnrichedAlert, FindingMatch
 from streams import metrics
 from streams.agents.base import guarded
-from streams.codecs import encode_enriched
+from streams.agents.emit import fingerprint, is_complete, resolved_header
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
 
 if TYPE_CHECKING:
     from streams.app import Engine
 
 __all__ = ["Deadlines", "fingerprint", "is_complete", "register", "resolved_header"]
-
-
-def is_complete(state: dict[str, Any]) -> bool:
-    header = state.get("header")
-    if header is None:
-        return False
-    parts = state.get("parts", {})
-    return all(str(i) in parts for i, key in enumerate(header["file_keys"]) if key is not None)
-
-
-def fingerprint(enriched: EnrichedAlert) -> str:
-    """What makes two versions different to a reader (not timestamps or
-    latency): a re-score that lands on the same answer emits nothing."""
-    return orjson.dumps(
-        [
-            enriched.enriched,
-            enriched.reason,
-            round(enriched.correlation_confidence, 6),
-            [(m.finding_id, round(m.match_confidence, 6), m.status) for m in enriched.hefesto_findings],
-        ]
-    ).decode()
 
 
 class Deadlines:
@@ -102,67 +76,15 @@ class Deadlines:
         return added
 
 
-def resolved_header(state: dict[str, Any]) -> Header:
-    """The alert's header with the frames the resolve agent mapped."""
-    header = Header.from_dict(state["header"])
-    resolved = state.get("resolved") or {}
-    if resolved:
-        header.frames = list(header.frames)
-        header.file_keys = list(header.file_keys)
-        repo = header.alert().repo or ""
-        for index, frame in resolved.items():
-            header.frames[int(index)] = frame
-            header.file_keys[int(index)] = f"{repo}:{frame['file_path']}"
-    return header
-
-
 def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     deadlines = engine.deadlines
     timeout_ms = settings.assemble_timeout_ms
     horizon_ms = settings.correlation_window_ms + settings.grace_ms
     parts_name = topics.parts.get_topic_name()
-    enriched_name = topics.enriched.get_topic_name()
+    emitter = engine.emitter
+    emit, on_duplicate = emitter.emit, emitter.on_duplicate
     probes_name = topics.probes.get_topic_name()
-
-    async def emit(alert_id: str, state: dict[str, Any]) -> None:
-        header = resolved_header(state)
-        now = time.time()
-        now_ms = int(now * 1000)
-        matches: list[FindingMatch] = []
-        for index in sorted(int(i) for i in state["parts"]):
-            matches.extend(Part.from_dict(state["parts"][str(index)]).finding_matches())
-        alert = header.alert()
-        version = int(state.get("version") or 0) + 1
-        enriched = assemble(
-            alert,
-            header.location(),
-            matches,
-            top_k=settings.top_k_findings,
-            min_confidence=settings.min_confidence,
-            correlation_version=version,
-            processed_at=datetime.fromtimestamp(now, tz=UTC),
-            latency_ms=max(0, now_ms - header.ingest_ms) if header.ingest_ms else 0,
-            cost_per_user=settings.cost_per_affected_user,
-            currency=settings.cost_currency,
-        )
-        fp = fingerprint(enriched)
-        if state.get("version") and fp == state.get("fingerprint"):
-            tables.assembly[alert_id] = state
-            return
-        encoded = encode_enriched(enriched)
-        await send_enriched(alert_id, encoded, version)
-        deadlines.cancel(alert_id)
-        tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
-        # The JSON just sent, parsed back: much cheaper than a second dump.
-        tables.correlations[alert_id] = orjson.loads(encoded)
-        metrics.VERSIONS_EMITTED.labels("first" if version == 1 else "correction").inc()
-        metrics.CONFIDENCE.observe(enriched.correlation_confidence)
-        if header.ingest_ms:
-            metrics.INGEST_LATENCY.observe(max(0, now_ms - header.ingest_ms) / 1000)
-        metrics.ALERT_LATENCY.observe(max(0.0, now - alert.timestamp.timestamp()))
-        if engine.sink is not None:
-            engine.sink.add_correlation(enriched)
 
     async def on_rescore(record: Rescore, state: dict[str, Any] | None) -> None:
         if not state or state.get("header") is None:
@@ -203,28 +125,6 @@ def register(engine: Engine) -> None:
             del tables.assembly[alert_id]
         else:
             deadlines.schedule(alert_id, now_ms + timeout_ms)
-
-    async def on_duplicate(alert_id: str, state: dict[str, Any]) -> None:
-        """A replayed header or part (after a crash or rebalance). Its first
-        delivery may have updated the table while the enriched alert it
-        caused was lost with the crashed producer, so the current answer is
-        sent again: consumers deduplicate by (alert_id, correlation-version),
-        and an alert is never lost."""
-        version = int(state.get("version") or 0)
-        if version:
-            current = tables.correlations.get(alert_id)
-            if current is not None:
-                await send_enriched(alert_id, orjson.dumps(current), version)
-        elif is_complete(state):
-            await emit(alert_id, state)
-
-    async def send_enriched(alert_id: str, value: bytes, version: int) -> None:
-        await topics.enriched.send(
-            key=alert_id.encode(),
-            value=value,
-            headers=[("correlation-version", str(version).encode())],
-        )
-        metrics.MESSAGES_OUT.labels(enriched_name).inc()
 
     async def handle(event: Any) -> None:
         record = decode_parts_record(event.value)

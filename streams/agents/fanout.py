@@ -1,6 +1,13 @@
-"""Alert fan-out: decode and locate an alert, send one probe per mapped
-in-app frame to the partition that owns the frame's file, and a header to
-the assembler saying how many parts to expect.
+"""Alert fan-out: decode and locate an alert, then join it.
+
+When every table partition the join needs (each mapped frame's file, and
+the alert's own ``assembly`` entry) is owned by this worker, the frames are
+scored here and the answer emitted at once: the same partition-local reads
+and writes the probe and assembler agents would make (see
+:mod:`streams.ownership`). Otherwise the alert goes the distributed way: a
+header to the assembler saying how many parts to expect, a part for each
+frame whose file is local, and a probe for each frame whose file lives on
+another worker.
 
 Frames are mapped with the configured source roots (and already-relative
 paths); every other frame goes through the resolve agent. See
@@ -10,14 +17,16 @@ here.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
-from correlator import locate
-from hefesto_core.models import file_key
+from correlator import AlertLocation, locate
+from hefesto_core.models import FindingMatch, IrisAlert, file_key
 from streams import metrics
 from streams.agents.base import guarded, record_ms
 from streams.agents.resolve import basename_key
 from streams.codecs import decode_alert
+from streams.ownership import Ownership
 from streams.records import Header, Probe, frame_to_dict
 
 if TYPE_CHECKING:
@@ -29,11 +38,43 @@ __all__ = ["register"]
 def register(engine: Engine) -> None:
     topics = engine.topics
     settings = engine.settings
+    tables = engine.tables
     roots = [str(p) for p in settings.source_roots]
     alerts_name = settings.topic_alerts
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
     paths_name = topics.paths.get_topic_name()
+    ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    writer = engine.app.changelog_writer
+    # Joining here writes tables by their keys' partitions, which only the
+    # batched writer can (streams/changelog.py); not in exactly-once mode.
+    local_joins = engine.tuning.local_join and writer is not None and writer.enabled
+
+    async def join_here(
+        header: Header, probes: list[Probe], alert: IrisAlert, location: AlertLocation
+    ) -> None:
+        scorer = engine.scorer
+        parts: dict[str, Any] = {}
+        matches: list[FindingMatch] = []
+        for probe in probes:
+            part, found = scorer.score(probe, alert=alert, location=location)
+            scorer.remember(probe)
+            parts[str(probe.frame_index)] = {
+                "alert_id": probe.alert_id,
+                "frame_index": probe.frame_index,
+                "matches": part.matches,
+                "error": None,
+            }
+            matches.extend(found)
+        metrics.FRAMES_SCORED.labels("fanout").inc(len(probes))
+        state = {
+            "header": header.to_dict(),
+            "parts": parts,
+            "version": 0,
+            "fingerprint": None,
+            "first_ms": int(time.time() * 1000),
+        }
+        await engine.emitter.emit(header.alert_id, state, alert=alert, location=location, matches=matches)
 
     async def handle(event: Any) -> None:
         raw: bytes = event.value
@@ -65,14 +106,8 @@ def register(engine: Engine) -> None:
             error_message=location.error_message,
             ingest_ms=ingest_ms,
         )
-        # The header goes first so that in the common case the assembler knows
-        # the expected count before the parts arrive (it copes either way).
-        await topics.parts.send(key=alert_key, value=header.to_bytes())
-        metrics.MESSAGES_OUT.labels(parts_name).inc()
-        for index, key in enumerate(keys):
-            if key is None:
-                continue
-            probe = Probe(
+        probes = [
+            Probe(
                 alert_id=alert.alert_id,
                 file_key=key,
                 frame_index=index,
@@ -82,11 +117,42 @@ def register(engine: Engine) -> None:
                 error_message=location.error_message,
                 ingest_ms=ingest_ms,
             )
-            if key:
-                await topics.probes.send(key=key.encode(), value=probe.to_bytes())
+            for index, key in enumerate(keys)
+            if key is not None
+        ]
+        owned = ownership.owned() if local_joins else frozenset()
+        local = [p for p in probes if p.file_key and ownership.partition(p.file_key.encode()) in owned]
+        alert_here = ownership.partition(alert_key) in owned
+        known = tables.assembly.get(alert.alert_id) if alert_here else None
+        if known is not None and known.get("version"):
+            # Replayed after a crash or rebalance: answer again (see
+            # Emitter.on_duplicate) rather than join it a second time.
+            await engine.emitter.on_duplicate(alert.alert_id, known)
+            return
+        if len(local) == len(probes) and alert_here and known is None:
+            await join_here(header, probes, alert, location)
+            if writer is not None and writer.wants_flush():
+                await writer.flush()
+            return
+        # The header goes first so that in the common case the assembler knows
+        # the expected count before the parts arrive (it copes either way).
+        await topics.parts.send(key=alert_key, value=header.to_bytes())
+        metrics.MESSAGES_OUT.labels(parts_name).inc()
+        here = {id(p) for p in local}
+        for probe in probes:
+            if id(probe) in here:
+                # This worker owns the file: its part goes straight to the
+                # assembler instead of a round trip through the probes topic.
+                part, _ = engine.scorer.score(probe, alert=alert, location=location)
+                await topics.parts.send(key=alert_key, value=part.to_bytes())
+                metrics.MESSAGES_OUT.labels(parts_name).inc()
+                metrics.FRAMES_SCORED.labels("fanout").inc()
+                engine.scorer.remember(probe)
+            elif probe.file_key:
+                await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
                 metrics.MESSAGES_OUT.labels(probes_name).inc()
             else:
-                route = basename_key(alert.repo or "", location.frames[index].runtime_path)
+                route = basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path)
                 await topics.paths.send(key=route.encode(), value=probe.to_bytes())
                 metrics.MESSAGES_OUT.labels(paths_name).inc()
 

@@ -44,7 +44,7 @@ def register(engine: Engine) -> None:
         if changed:
             tables.findings_by_file[key] = state
         if finding_event.findings and engine.tuning.aggregates_enabled:
-            engine.aggregates.findings_per_day[key] += len(finding_event.findings)
+            engine.aggregates.findings_per_day.add(key, len(finding_event.findings), ts_ms=record_ms(event))
         if engine.sink is not None:
             engine.sink.add_finding_event(finding_event)
         if changed:

@@ -153,11 +153,25 @@ class StreamEnv:
                 line
                 for line in worker.metrics().splitlines()
                 if line.startswith(
-                    ("hefesto_stream_consumer_lag", "hefesto_stream_messages_in", "hefesto_stream_gap")
+                    (
+                        "hefesto_stream_consumer_lag",
+                        "hefesto_stream_messages_",
+                        "hefesto_stream_gap",
+                        "hefesto_stream_stall",
+                        "hefesto_stream_enriched_alerts_total",
+                        "hefesto_stream_dead_letters_total",
+                        "hefesto_stream_frames_scored_total",
+                        "hefesto_stream_changelog",
+                        "hefesto_stream_rebalances_total",
+                    )
                 )
             ]
         except httpx.HTTPError as exc:
             parts.append(f"metrics: {exc}")
+        log_lines = self.tail(worker, lines=100_000).splitlines()
+        words = ("WARN", "ERROR", "re-fetching", "jumped", "Traceback")
+        notable = [ln for ln in log_lines if any(w in ln for w in words)]
+        parts += ["notable log lines:", *notable[-60:]]
         if worker.proc.poll() is None:
             worker.proc.send_signal(signal.SIGUSR1)
             time.sleep(1.0)
@@ -280,6 +294,25 @@ def latest_by_alert(records: list[Any]) -> dict[str, dict[str, Any]]:
         current = out.get(value["alert_id"])
         if current is None or current["correlation_version"] < version:
             out[value["alert_id"]] = value
+    return out
+
+
+def history_of(records: list[Any], alert_id: str) -> list[dict[str, Any]]:
+    """Every record of one alert, in topic order (for failure messages)."""
+    out = []
+    for r in records:
+        value = orjson.loads(r.value)
+        if value["alert_id"] == alert_id:
+            out.append(
+                {
+                    "partition": r.partition,
+                    "offset": r.offset,
+                    "version": value["correlation_version"],
+                    "findings": [m["finding_id"] for m in value["hefesto_findings"]],
+                    "reason": value.get("reason"),
+                    "processed_at": value.get("processed_at"),
+                }
+            )
     return out
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import orjson
 
 from hefesto_core.models import EnrichedAlert, FindingMatch
-from streams.agents.assemble import fingerprint, is_complete, resolved_header
+from streams.agents.emit import fingerprint, is_complete, resolved_header
 from streams.agents.resolve import basename_key
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record, decode_probe
 

@@ -6,7 +6,7 @@ import orjson
 
 from correlator import locate
 from hefesto_core.models import Finding, IrisAlert
-from streams.agents.probe import AlertCache, score_probe
+from streams.agents.scoring import AlertCache, score_probe
 from streams.records import Probe, frame_to_dict
 
 
@@ -78,7 +78,7 @@ def test_the_confidence_floor_changes_nothing_the_assembler_reports():
 
     from correlator import assemble
     from hefesto_core.models import FindingMatch
-    from streams.agents.assemble import fingerprint
+    from streams.agents.emit import fingerprint
 
     probe, findings = _probe(), _findings()
     full = score_probe(probe, findings, now_ms=0, top_k=5).matches
