@@ -33,12 +33,15 @@ log = logging.getLogger(__name__)
 class _App(faust.App):
     fetch_max_wait_ms: int = 1500
     trust_offset_jumps: bool = False
+    start_offset_topics: frozenset[str] = frozenset()
     buffer_tracker: BufferTracker | None = None
     changelog_writer: ChangelogWriter | None = None
 
     def _new_transport(self) -> Any:
         transport_cls = transport_class(
-            fetch_max_wait_ms=self.fetch_max_wait_ms, trust_offset_jumps=self.trust_offset_jumps
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
+            trust_offset_jumps=self.trust_offset_jumps,
+            start_offset_topics=self.start_offset_topics,
         )
         return transport_cls(self.conf.broker_consumer, self)
 

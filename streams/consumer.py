@@ -33,9 +33,11 @@ five fixes that at-least-once delivery depends on (the fourth is
    treats the skipped offsets as done. We seek such a partition back to its
    first record that was not handed over.
 
-5. **A partition without a commit starts at its first offset**
-   (:meth:`Consumer.perform_seek`): aiokafka's ``seek_to_committed`` leaves
-   it wherever a fetch during recovery moved it.
+5. **The head of a partition without a commit is its log start**
+   (:meth:`Consumer.head_offset`), not where consumption happened to begin:
+   aiokafka's ``seek_to_committed`` leaves such a partition wherever a fetch
+   during recovery moved it. Records skipped that way make a head gap, which
+   the gap watchdog re-reads.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 class Consumer(faust_aiokafka.Consumer):
     fetch_max_wait_ms: int = 1500
     trust_offset_jumps: bool = False
+    start_offset_topics: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,6 +90,8 @@ class Consumer(faust_aiokafka.Consumer):
         # the seek is later, the head offset holds no record (a transaction
         # marker, a compacted record) and is recorded as a gap.
         self._expected_head: dict[Any, int] = {}
+        # Log start of partitions without a commit (set by the gap watchdog).
+        self._start_offset: dict[Any, int] = {}
         self._last_batch: Any = None
 
     def _new_consumer_thread(self) -> Any:
@@ -98,9 +103,18 @@ class Consumer(faust_aiokafka.Consumer):
 
     def head_offset(self, tp: Any) -> int | None:
         """The first offset of ``tp`` not known to be processed: the committed
-        offset, or where consumption started when nothing is committed yet."""
+        offset or, when nothing is committed yet, the partition's log start.
+
+        Not where consumption happened to start: aiokafka's
+        ``seek_to_committed`` leaves a partition without a commit wherever a
+        fetch during recovery moved it, and in one kill test the restarted
+        worker began ``alerts:1`` at offset 98, so 66 alerts nobody had
+        committed were never processed and the next commit passed them."""
         committed = self._committed_offset.get(tp)
-        return committed if committed is not None else self._first_tracked.get(tp)
+        if committed is not None:
+            return committed
+        start = self._start_offset.get(tp)
+        return start if start is not None else self._first_tracked.get(tp)
 
     def track_message(self, message: Any) -> None:
         tp, offset = message.tp, message.offset
@@ -142,6 +156,8 @@ class Consumer(faust_aiokafka.Consumer):
 
     def _new_offset(self, tp: Any) -> int | None:
         acked = self._acked.get(tp)
+        if acked and self.needs_start_offset(tp):
+            return None  # the head is not known yet: commit nothing
         if acked:
             head = self.head_offset(tp)
             gaps: Any = self._gap.get(tp)
@@ -155,35 +171,25 @@ class Consumer(faust_aiokafka.Consumer):
         self._first_tracked.pop(partition, None)
         await super().seek(partition, offset)
 
-    async def perform_seek(self) -> None:
-        """Seek to the committed offsets, and a partition with none (a new
-        group) to its first offset. aiokafka's ``seek_to_committed`` leaves a
-        partition without a commit (or committed at 0) wherever its position
-        is, and a fetch made during recovery has moved it: in one kill test
-        the restarted worker began ``alerts:1`` at offset 98, and 66 alerts
-        no one had committed were never processed."""
-        await super().perform_seek()
-        tables = getattr(self.app, "tables", None)
-        changelogs = set(tables.changelog_topics) if tables is not None else set()
-        uncommitted = [
-            tp
-            for tp in self.assignment()
-            if tp.topic not in changelogs
-            and "__assignor-__leader" not in tp.topic
-            and not self._committed_offset.get(tp)
-        ]
-        if not uncommitted:
-            return
-        earliest = await self.earliest_offsets(*uncommitted)
-        for tp in uncommitted:
-            offset = earliest.get(tp)
-            if offset is not None:
-                log.info("%s:%s has no commit: reading from offset %s", tp.topic, tp.partition, offset)
-                await self.seek(tp, offset)
+    def set_start_offsets(self, offsets: dict[Any, int]) -> None:
+        """Where partitions without a commit begin (their log start), found by
+        the gap watchdog (:mod:`streams.gaps`). Until it is known for such a
+        partition, nothing of it is committed (see :meth:`_new_offset`)."""
+        self._start_offset.update(offsets)
+
+    def needs_start_offset(self, tp: Any) -> bool:
+        """Only for the topics the gap watchdog looks after (none when it is
+        off, as under exactly-once)."""
+        return (
+            getattr(tp, "topic", None) in self.start_offset_topics
+            and self._committed_offset.get(tp) is None
+            and tp not in self._start_offset
+        )
 
     async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
         self._first_tracked.clear()
         self._expected_head.clear()
+        self._start_offset.clear()
         await super().on_partitions_assigned(assigned, generation_id)
 
     # -- fix 4: no commit before the table writes are sent ---------------------
@@ -286,7 +292,12 @@ class BufferTracker:
         return True
 
 
-def transport_class(*, fetch_max_wait_ms: int, trust_offset_jumps: bool = False) -> type[Any]:
+def transport_class(
+    *,
+    fetch_max_wait_ms: int,
+    trust_offset_jumps: bool = False,
+    start_offset_topics: frozenset[str] = frozenset(),
+) -> type[Any]:
     """The aiokafka transport class with the fixes above."""
 
     class _Consumer(Consumer):
@@ -294,6 +305,7 @@ def transport_class(*, fetch_max_wait_ms: int, trust_offset_jumps: bool = False)
 
     _Consumer.fetch_max_wait_ms = fetch_max_wait_ms
     _Consumer.trust_offset_jumps = trust_offset_jumps
+    _Consumer.start_offset_topics = start_offset_topics
 
     class Transport(faust_aiokafka.Transport):
         pass

@@ -128,6 +128,10 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         engine.topics.paths.get_topic_name(),
     }
 
+    # Read by the consumer's commit guard (streams/consumer.py, fix 5); the
+    # transport is built when the worker starts, after this.
+    app.start_offset_topics = frozenset(sources)
+
     @app.timer(interval=2.0, name="stall-watchdog")
     async def unstall() -> None:
         if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
@@ -172,6 +176,11 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         if app.rebalancing:
             return
         consumer = app.consumer
+        unknown = [
+            tp for tp in consumer.assignment() if tp.topic in sources and consumer.needs_start_offset(tp)
+        ]
+        if unknown:
+            consumer.set_start_offsets(dict(await consumer.earliest_offsets(*unknown)))
         now = time.monotonic()
         for tp in list(consumer.assignment()):
             # Faust keeps acknowledged offsets only privately; the head is

@@ -30,6 +30,7 @@ def consumer() -> Any:
     c._committed_offset = defaultdict(lambda: None)
     c._first_tracked = {}
     c._expected_head = {}
+    c._start_offset = {}
     return c
 
 
@@ -51,6 +52,29 @@ def test_a_new_group_starts_from_the_first_offset_handed_out(consumer):
     consumer._acked_index[tp] = {1, 2}
     assert consumer.head_offset(tp) == 0
     assert consumer._new_offset(tp) is None  # offset 0 was never acknowledged
+
+
+class _TP:
+    def __init__(self, topic: str, partition: int) -> None:
+        self.topic, self.partition = topic, partition
+
+
+def test_without_a_commit_the_head_is_the_log_start_not_where_reading_began(consumer):
+    # A restarted worker's first record of alerts:1 was offset 98: a fetch
+    # during recovery had moved the position, and nobody had committed 0-97.
+    tp = _TP("alerts", 1)
+    consumer.start_offset_topics = frozenset({"alerts"})
+    consumer._first_tracked[tp] = 98
+    consumer._acked[tp] = [98, 99]
+    consumer._acked_index[tp] = {98, 99}
+    assert consumer.needs_start_offset(tp)
+    assert consumer._new_offset(tp) is None  # the log start is not known yet
+    consumer.set_start_offsets({tp: 0})
+    assert consumer.head_offset(tp) == 0
+    assert consumer._new_offset(tp) is None  # 0-97 were never acknowledged
+    consumer._acked[tp] = list(range(100))
+    consumer._acked_index[tp] = set(range(100))
+    assert consumer._new_offset(tp) == 100
 
 
 def test_an_offset_without_a_record_becomes_a_gap_after_the_reread(consumer):
