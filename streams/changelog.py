@@ -42,8 +42,6 @@ __all__ = ["BatchedTable", "ChangelogWriter", "register_flush"]
 
 log = logging.getLogger(__name__)
 
-_TOMBSTONE = None
-
 
 class ChangelogWriter:
     def __init__(self, app: Any, *, partitions: int, max_pending: int = 5_000, enabled: bool = True) -> None:
@@ -57,7 +55,6 @@ class ChangelogWriter:
         # (topic, partition) -> encoded key -> encoded value (None deletes)
         self._pending: dict[tuple[str, int], dict[bytes, bytes | None]] = {}
         self._count = 0
-        self.flushes = 0
 
     @property
     def pending(self) -> int:
@@ -89,7 +86,6 @@ class ChangelogWriter:
                     batch.append(key=key, value=value, timestamp=None)
                 keys.append((key, value))
             await self._send(producer, batch, topic, partition, keys)
-        self.flushes += 1
         metrics.CHANGELOG_RECORDS.inc(count)
         return count
 
@@ -120,10 +116,6 @@ class BatchedTable:
         self.table = table
         self._writer = writer
         self._topic: str | None = None
-
-    @property
-    def name(self) -> str:
-        return str(self.table.name)
 
     def _changelog(self) -> str:
         if self._topic is None:
@@ -162,7 +154,7 @@ class BatchedTable:
             self.table.pop(key, None)
             return
         self.table.data.pop(key, None)
-        self._writer.put(self._changelog(), route or key, orjson.dumps(key), _TOMBSTONE)
+        self._writer.put(self._changelog(), route or key, orjson.dumps(key), None)  # a tombstone
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.set(key, value)

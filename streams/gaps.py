@@ -142,15 +142,11 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         if not tps:
             return
         highwaters = await consumer.highwaters(*tps)
-        unknown = [tp for tp in tps if _progress(consumer, tp) is None]
-        # A partition of a new group that never delivered anything starts at
-        # the log start (auto_offset_reset=earliest).
-        earliest = await consumer.earliest_offsets(*unknown) if unknown else {}
         now = time.monotonic()
         for tp in tps:
+            # A partition without a commit counts from its log start, which
+            # the gap watchdog below looks up (Consumer.head_offset).
             progress = _progress(consumer, tp)
-            if progress is None:
-                progress = earliest.get(tp)
             if not detector.stalled(tp, progress=progress, highwater=highwaters.get(tp), now=now):
                 continue
             head = consumer.head_offset(tp)

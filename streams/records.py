@@ -186,6 +186,15 @@ class Part:
     frame: dict[str, Any] | None = None
     """The frame as mapped by the resolve agent, when it was."""
 
+    def state(self) -> dict[str, Any]:
+        """The part as the ``assembly`` table keeps it."""
+        return {
+            "alert_id": self.alert_id,
+            "frame_index": self.frame_index,
+            "matches": self.matches,
+            "error": self.error,
+        }
+
     def to_bytes(self) -> bytes:
         return orjson.dumps(
             {

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from streams import metrics
 from streams.agents.base import guarded
-from streams.agents.emit import fingerprint, is_complete, resolved_header
+from streams.agents.emit import fingerprint, is_complete, new_assembly, resolved_header
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def register(engine: Engine) -> None:
             return
         now_ms = int(time.time() * 1000)
         if state is None:
-            state = {"header": None, "parts": {}, "version": 0, "fingerprint": None, "first_ms": now_ms}
+            state = new_assembly(now_ms=now_ms)
         if isinstance(record, Header):
             if state["header"] is not None:
                 await on_duplicate(alert_id, state)
@@ -150,13 +150,7 @@ def register(engine: Engine) -> None:
             if key in state["parts"] and not record.late:
                 await on_duplicate(alert_id, state)
                 return
-            part = {
-                "alert_id": alert_id,
-                "frame_index": record.frame_index,
-                "matches": record.matches,
-                "error": record.error,
-            }
-            state = {**state, "parts": {**state["parts"], key: part}}
+            state = {**state, "parts": {**state["parts"], key: record.state()}}
             if record.frame is not None:
                 state = {**state, "resolved": {**state.get("resolved", {}), key: record.frame}}
         if state["header"] is not None and (is_complete(state) or state.get("version")):

@@ -24,7 +24,7 @@ from streams.records import Header, Part
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["Emitter", "fingerprint", "is_complete", "resolved_header"]
+__all__ = ["Emitter", "fingerprint", "is_complete", "new_assembly", "resolved_header"]
 
 
 def is_complete(state: dict[str, Any]) -> bool:
@@ -33,6 +33,19 @@ def is_complete(state: dict[str, Any]) -> bool:
         return False
     parts = state.get("parts", {})
     return all(str(i) in parts for i, key in enumerate(header["file_keys"]) if key is not None)
+
+
+def new_assembly(
+    *, now_ms: int, header: Header | None = None, parts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An ``assembly`` entry before its first version is emitted."""
+    return {
+        "header": header.to_dict() if header is not None else None,
+        "parts": parts or {},
+        "version": 0,
+        "fingerprint": None,
+        "first_ms": now_ms,
+    }
 
 
 def fingerprint(enriched: EnrichedAlert) -> str:

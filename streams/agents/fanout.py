@@ -24,6 +24,7 @@ from correlator import AlertLocation, locate
 from hefesto_core.models import FindingMatch, IrisAlert, file_key
 from streams import metrics
 from streams.agents.base import guarded, record_ms
+from streams.agents.emit import new_assembly
 from streams.agents.resolve import basename_key
 from streams.codecs import decode_alert
 from streams.ownership import Ownership
@@ -59,21 +60,10 @@ def register(engine: Engine) -> None:
         for probe in probes:
             part, found = scorer.score(probe, alert=alert, location=location)
             scorer.remember(probe)
-            parts[str(probe.frame_index)] = {
-                "alert_id": probe.alert_id,
-                "frame_index": probe.frame_index,
-                "matches": part.matches,
-                "error": None,
-            }
+            parts[str(probe.frame_index)] = part.state()
             matches.extend(found)
         metrics.FRAMES_SCORED.labels("fanout").inc(len(probes))
-        state = {
-            "header": header.to_dict(),
-            "parts": parts,
-            "version": 0,
-            "fingerprint": None,
-            "first_ms": int(time.time() * 1000),
-        }
+        state = new_assembly(now_ms=int(time.time() * 1000), header=header, parts=parts)
         await engine.emitter.emit(header.alert_id, state, alert=alert, location=location, matches=matches)
 
     async def handle(event: Any) -> None:
@@ -121,7 +111,9 @@ def register(engine: Engine) -> None:
             if key is not None
         ]
         owned = ownership.owned() if local_joins else frozenset()
-        local = [p for p in probes if p.file_key and ownership.partition(p.file_key.encode()) in owned]
+        local = {
+            p.frame_index for p in probes if p.file_key and ownership.partition(p.file_key.encode()) in owned
+        }
         alert_here = ownership.partition(alert_key) in owned
         known = tables.assembly.get(alert.alert_id) if alert_here else None
         if known is not None and known.get("version"):
@@ -138,9 +130,8 @@ def register(engine: Engine) -> None:
         # the expected count before the parts arrive (it copes either way).
         await topics.parts.send(key=alert_key, value=header.to_bytes())
         metrics.MESSAGES_OUT.labels(parts_name).inc()
-        here = {id(p) for p in local}
         for probe in probes:
-            if id(probe) in here:
+            if probe.frame_index in local:
                 # This worker owns the file: its part goes straight to the
                 # assembler instead of a round trip through the probes topic.
                 part, _ = engine.scorer.score(probe, alert=alert, location=location)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from hefesto_core.analyzer.rules.base import FileContext, Hit
-from hefesto_core.analyzer.scopes import Scope
+from hefesto_core.analyzer.scopes import innermost
 from hefesto_core.analyzer.source import NEWLINE
 from hefesto_core.analyzer.suppress import is_comment
 
@@ -16,17 +16,6 @@ __all__ = ["RULE_IDS", "check"]
 RULE_IDS = ("INCOMPLETE_TODO",)
 _MARKER = re.compile(r"#[^\n]*?\b(TODO|FIXME|XXX|HACK)\b(?P<rest>[^\n]*)")
 _TICKET = re.compile(r"(?i)(?:#\d+|[A-Z][A-Z0-9]+-\d+|https?://)")
-
-
-def _innermost(ctx: FileContext, line: int) -> Scope:
-    best = ctx.root
-    stack = list(ctx.root.children)
-    while stack:
-        scope = stack.pop()
-        if scope.line_start <= line <= scope.line_end:
-            best = scope
-            stack = list(scope.children)
-    return best
 
 
 def check(ctx: FileContext) -> Iterator[Hit]:
@@ -47,7 +36,7 @@ def check(ctx: FileContext) -> Iterator[Hit]:
             continue  # tracked elsewhere: not incomplete, just referenced
         yield Hit(
             "INCOMPLETE_TODO",
-            _innermost(ctx, lineno),
+            innermost(ctx.root, lineno),
             lineno,
             lineno,
             col + 1,
