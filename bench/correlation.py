@@ -74,6 +74,10 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _findings_of(doc: dict[str, Any]) -> list[Any]:
+    return [entry["findings"] for entry in doc["files"]]
+
+
 def analyzer_findings() -> tuple[list[Finding], str]:
     """Run the analyzer on the service (polling for it: it is built in
     parallel); fall back to the last saved run."""
@@ -96,7 +100,11 @@ def analyzer_findings() -> tuple[list[Finding], str]:
                 f["file_path"] = f["file_path"].removeprefix(prefix)
                 if f.get("function_name"):
                     f["function_name"] = f["function_name"].removeprefix(module_prefix)
-        SNAPSHOT.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        # Rewritten only when the findings change: ids and durations differ
+        # on every run and would otherwise dirty the work tree.
+        saved = json.loads(SNAPSHOT.read_text()) if SNAPSHOT.exists() else None
+        if saved is None or _findings_of(saved) != _findings_of(doc):
+            SNAPSHOT.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
         source = "analyzer"
     elif SNAPSHOT.exists():
         doc = json.loads(SNAPSHOT.read_text())

@@ -10,10 +10,10 @@ the code matches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from correlator.compat import Family
-from correlator.features import DISTANCE_HORIZON_LINES, FrameContext, line_distance
+from correlator.features import DISTANCE_HORIZON_LINES, RECENT_DAYS, FrameContext, line_distance
 from correlator.frames import AlertLocation, Frame
 from correlator.model import BIAS, FEATURES, WEIGHT_VECTOR
 from correlator.wire import build
@@ -80,90 +80,103 @@ def _lines(n: int) -> str:
     return "1 line" if n == 1 else f"{n} lines"
 
 
-def _detail(feature: str, ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation) -> str:
-    span = (
-        f"line {finding.line_start}"
-        if finding.line_start == finding.line_end
-        else f"lines {finding.line_start}-{finding.line_end}"
-    )
+def _span(finding: Finding) -> str:
+    if finding.line_start == finding.line_end:
+        return f"line {finding.line_start}"
+    return f"lines {finding.line_start}-{finding.line_end}"
+
+
+def _error(ctx: FrameContext, location: AlertLocation) -> str:
     error = location.error_type or "the error"
-    if ctx.chained:
-        error = f"{error} (or an exception it chains)"
-    if feature == "on_flagged_line":
-        return f"the failing line {frame.line_number} is the flagged {span}"
-    if feature == "inside_flagged_block":
-        return f"the failing line {frame.line_number} lies inside the flagged block ({span})"
-    if feature == "line_distance":
-        if frame.line_number is None:
-            return "the frame has no line number"
-        d = line_distance(frame.line_number, finding.line_start, finding.line_end)
-        far = " or more" if d >= DISTANCE_HORIZON_LINES else ""
-        return f"the failing line {frame.line_number} is {_lines(d)}{far} from the finding ({span})"
-    if feature == "other_function":
-        return f"the failing frame is in {ctx.function}, the finding in {finding.function_name}"
-    if feature == "outer_frame":
-        return f"frame {frame.depth} from the innermost in-app frame, not the innermost"
-    if feature == "error_explained":
-        return f"{error} is the typical symptom of {finding.issue_type}"
-    if feature == "error_related":
-        return f"{error} can follow from {finding.issue_type}, indirectly"
-    if feature == "error_unexplained":
-        return f"{finding.issue_type} does not explain {error}"
-    if feature == "severity":
-        return f"severity {finding.severity.value}"
-    if feature == "analyzer_confidence":
-        return f"the analyzer is {finding.confidence:.0%} sure of this finding"
-    if feature == "status_ignored":
-        return "the warning was seen and dismissed (status ignored)"
-    if feature == "status_acknowledged":
-        return "the warning was acknowledged but not fixed"
-    if feature == "status_resolved":
-        return "the finding was marked resolved"
-    if feature == "release_match":
-        return "the finding was found in the commit that raised the alert"
-    if feature == "release_mismatch":
-        return "the finding comes from another commit than the alert; lines may have moved"
-    if feature == "recent_finding":
-        return "the finding was first seen within 14 days before the alert"
-    if feature == "weak_path_match":
-        return f"{frame.runtime_path} matched {frame.file_path} by file name only"
-    return feature
+    return f"{error} (or an exception it chains)" if ctx.chained else error
 
 
-_PRIOR_FIELDS = {
-    "feature": "prior",
-    "contribution": _fmt(BIAS),
-    "detail": "base log-odds that a finding in a failing file is the cause",
+def _distance_words(ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation) -> str:
+    if frame.line_number is None:
+        return "the frame has no line number"
+    d = line_distance(frame.line_number, finding.line_start, finding.line_end)
+    far = " or more" if d >= DISTANCE_HORIZON_LINES else ""
+    return f"the failing line {frame.line_number} is {_lines(d)}{far} from the finding ({_span(finding)})"
+
+
+_Words = Callable[[FrameContext, Frame, Finding, AlertLocation], str]
+# One function per feature: reasons() is on the stream's hot path, five
+# matches per frame, and a chain of comparisons per reason added up.
+_DETAILS: dict[str, _Words] = {
+    "on_flagged_line": lambda ctx, frame, finding, loc: (
+        f"the failing line {frame.line_number} is the flagged {_span(finding)}"
+    ),
+    "inside_flagged_block": lambda ctx, frame, finding, loc: (
+        f"the failing line {frame.line_number} lies inside the flagged block ({_span(finding)})"
+    ),
+    "line_distance": _distance_words,
+    "other_function": lambda ctx, frame, finding, loc: (
+        f"the failing frame is in {ctx.function}, the finding in {finding.function_name}"
+    ),
+    "outer_frame": lambda ctx, frame, finding, loc: (
+        f"frame {frame.depth} from the innermost in-app frame, not the innermost"
+    ),
+    "error_explained": lambda ctx, frame, finding, loc: (
+        f"{_error(ctx, loc)} is the typical symptom of {finding.issue_type}"
+    ),
+    "error_related": lambda ctx, frame, finding, loc: (
+        f"{_error(ctx, loc)} can follow from {finding.issue_type}, indirectly"
+    ),
+    "error_unexplained": lambda ctx, frame, finding, loc: (
+        f"{finding.issue_type} does not explain {_error(ctx, loc)}"
+    ),
+    "severity": lambda ctx, frame, finding, loc: f"severity {finding.severity.value}",
+    "analyzer_confidence": lambda ctx, frame, finding, loc: (
+        f"the analyzer is {finding.confidence:.0%} sure of this finding"
+    ),
+    "status_ignored": lambda *_: "the warning was seen and dismissed (status ignored)",
+    "status_acknowledged": lambda *_: "the warning was acknowledged but not fixed",
+    "status_resolved": lambda *_: "the finding was marked resolved",
+    "release_match": lambda *_: "the finding was found in the commit that raised the alert",
+    "release_mismatch": lambda *_: (
+        "the finding comes from another commit than the alert; lines may have moved"
+    ),
+    "recent_finding": lambda *_: f"the finding was first seen within {RECENT_DAYS} days before the alert",
+    "weak_path_match": lambda ctx, frame, finding, loc: (
+        f"{frame.runtime_path} matched {frame.file_path} by file name only"
+    ),
 }
-_WEIGHTED = tuple(zip(FEATURES, WEIGHT_VECTOR, strict=True))
 
 
-def _strength(item: tuple[float, str]) -> tuple[float, str]:
-    return (-abs(item[0]), item[1])
+def _detail(feature: str, ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation) -> str:
+    words = _DETAILS.get(feature)
+    return words(ctx, frame, finding, location) if words is not None else feature
+
+
+# MatchReason is frozen, so every match can share this one.
+_PRIOR = MatchReason(
+    feature="prior",
+    contribution=_fmt(BIAS),
+    detail="base log-odds that a finding in a failing file is the cause",
+)
+_WEIGHTED = tuple((name, w, _DETAILS.get(name)) for name, w in zip(FEATURES, WEIGHT_VECTOR, strict=True))
 
 
 def reasons(
     values: tuple[float, ...], ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation
 ) -> list[MatchReason]:
     """The non-zero contributions of ``values``, strongest first, after the prior."""
-    out = [build(MatchReason, dict(_PRIOR_FIELDS))]
-    items = []
-    for (name, w), x in zip(_WEIGHTED, values, strict=True):
-        if x and w:
-            items.append((w * x, name))
+    items = [
+        (-abs(w * x), name, w * x, words)
+        for (name, w, words), x in zip(_WEIGHTED, values, strict=True)
+        if x and w
+    ]
     items.sort(key=_strength)
-    for contribution, name in items:
-        out.append(
-            build(
-                MatchReason,
-                {
-                    "feature": name,
-                    "contribution": round(contribution, 3),
-                    "detail": _detail(name, ctx, frame, finding, location),
-                },
-            )
-        )
+    out = [_PRIOR]
+    for _, name, contribution, words in items:
+        detail = words(ctx, frame, finding, location) if words is not None else name
+        fields = {"feature": name, "contribution": round(contribution, 3), "detail": detail}
+        out.append(build(MatchReason, fields))
     return out
+
+
+def _strength(item: tuple[float, str, float, _Words | None]) -> tuple[float, str]:
+    return (item[0], item[1])
 
 
 def _where(match: FindingMatch) -> str:

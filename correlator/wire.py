@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -9,6 +10,16 @@ from pydantic import BaseModel
 __all__ = ["build"]
 
 _M = TypeVar("_M", bound=BaseModel)
+
+# BaseModel keeps these in __slots__; their descriptors set them directly,
+# skipping object.__setattr__'s attribute lookup (this runs ~30 times per
+# scored frame).
+_slots: Mapping[str, Any] = vars(BaseModel)
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
+_new = object.__new__
+_setattr = object.__setattr__
 
 
 def build(cls: type[_M], fields: dict[str, Any]) -> _M:
@@ -19,9 +30,9 @@ def build(cls: type[_M], fields: dict[str, Any]) -> _M:
     filled in); a unit test checks that the result equals the validated
     model, so a pydantic upgrade that changes the internals fails loudly.
     """
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    obj = _new(cls)
+    _setattr(obj, "__dict__", fields)
+    _set_fields_set(obj, set(fields))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj

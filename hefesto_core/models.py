@@ -385,6 +385,9 @@ class CodeContext(_Wire):
 class MatchReason(_Wire):
     """One feature's contribution to a match, in words a person reads."""
 
+    # Frozen: the correlator hands one instance (the prior) to every match.
+    model_config = ConfigDict(frozen=True)
+
     feature: str = Field(description="feature name, e.g. line_in_span")
     contribution: float = Field(description="log-odds added by this feature")
     detail: str = Field(description="e.g. 'line 145 is inside the finding (lines 140-150)'")

@@ -55,6 +55,11 @@ class StreamTuning(BaseSettings):
     )
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     uvloop: bool = True
+    gc_gen0_threshold: int | None = Field(
+        default=50_000,
+        ge=100,
+        description="generation-0 GC threshold in the worker (CPython's: 700); see streams/gctune.py",
+    )
     processing_guarantee: ProcessingGuarantee = "at_least_once"
     web_port: int | None = Field(default=None, ge=1, le=65535, description="default: Settings.api_port")
     timer_interval_ms: int = Field(default=50, ge=5, description="how often assembly deadlines are checked")

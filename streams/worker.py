@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from hefesto_core.settings import Settings
+from streams.gctune import configure_gc
 from streams.topics import ensure_engine_topics
 from streams.tuning import StreamTuning
 
@@ -20,6 +21,7 @@ def run_worker(settings: Settings, tuning: StreamTuning) -> None:
     worker write every thread's stack to stderr (the worker's log) without
     stopping it: the first thing to look at when a worker stops making
     progress."""
+    configure_gc(gen0_threshold=tuning.gc_gen0_threshold)
     created = asyncio.run(ensure_engine_topics(settings))
     if created:
         log.info("created topics: %s", ", ".join(created))
