@@ -143,11 +143,6 @@ _DETAILS: dict[str, _Words] = {
 }
 
 
-def _detail(feature: str, ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation) -> str:
-    words = _DETAILS.get(feature)
-    return words(ctx, frame, finding, location) if words is not None else feature
-
-
 # MatchReason is frozen, so every match can share this one.
 _PRIOR = MatchReason(
     feature="prior",
