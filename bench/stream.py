@@ -23,6 +23,7 @@ import platform
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -324,6 +325,29 @@ async def _produce_all(bootstrap: str, topic: str, messages: list[tuple[bytes, b
         await producer.stop()
 
 
+def _median(values: list[Any]) -> Any:
+    present = [v for v in values if v is not None]
+    return round(statistics.median(present), 2) if present else None
+
+
+def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (workers, offered rate): the median of each figure over the runs."""
+    cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for r in runs:
+        cells.setdefault((r["workers"], r["offered_rate"]), []).append(r)
+    out = []
+    for (workers, rate), rs in cells.items():
+        figures = ("actual_offered_rate", "delivered", "throughput_per_s", "worker_cpu_cores")
+        cell: dict[str, Any] = {"workers": workers, "offered_rate": rate, "runs": len(rs)}
+        cell["sent"] = rs[0]["sent"]
+        cell |= {name: _median([r[name] for r in rs]) for name in figures}
+        cell["latency_ms"] = {
+            q: _median([r["latency_ms"][q] for r in rs]) for q in ("p50", "p95", "p99", "max")
+        }
+        out.append(cell)
+    return out
+
+
 def _line(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     return (
@@ -370,6 +394,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds offered per rate")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for stragglers")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per cell; the medians are printed and written too"
+    )
     parser.add_argument("--label", default="tuned", help="name of this configuration in the results file")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -383,15 +410,23 @@ def main() -> None:
     runs: list[dict[str, Any]] = []
     with _broker(args.bootstrap) as (bootstrap, kafka):
         print(f"kafka: {kafka}", flush=True)
-        for n in args.workers:
-            if args.shared_workers:
-                runs.extend(run_config(bootstrap, n, args.rates, args.duration, args.drain))
-                continue
-            # Fresh workers and topics per rate: a rate the engine cannot keep
-            # up with leaves a backlog that would be measured as the next
-            # rate's latency.
-            for rate in args.rates:
-                runs.extend(run_config(bootstrap, n, [rate], args.duration, args.drain))
+        for repeat in range(args.repeat):
+            for n in args.workers:
+                if args.shared_workers:
+                    batch = run_config(bootstrap, n, args.rates, args.duration, args.drain)
+                else:
+                    # Fresh workers and topics per rate: a rate the engine
+                    # cannot keep up with leaves a backlog that would be
+                    # measured as the next rate's latency.
+                    batch = []
+                    for rate in args.rates:
+                        batch.extend(run_config(bootstrap, n, [rate], args.duration, args.drain))
+                runs.extend({**r, "repeat": repeat} for r in batch)
+    medians = _medians(runs)
+    if args.repeat > 1:
+        print(f"medians of {args.repeat} runs per cell:")
+        for m in medians:
+            print(_line(m), flush=True)
     existing: dict[str, Any] = {}
     if args.out.exists():
         existing = orjson.loads(args.out.read_bytes())
@@ -400,6 +435,7 @@ def main() -> None:
         "tuning_env": tuning,
         "duration_s": args.duration,
         "runs": runs,
+        "medians": medians,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     payload = {

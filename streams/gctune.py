@@ -6,7 +6,7 @@ threshold (700 allocations) starts a collection every few alerts, and the
 older generations then walk those trees again and again although they never
 hold a reference cycle the engine cares about. In ``bench/stream.py`` at
 1,000 alerts/s this was about 15 % of the worker's CPU (4.5 s of 28.6 s),
-and raising the threshold to 50,000 gave a quarter more throughput (see
+and raising the threshold to 50,000 gave about a fifth more throughput (see
 docs/streams.md, "Tuning"). The collector stays on, so a real cycle is still
 freed, only later.
 """
