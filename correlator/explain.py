@@ -149,29 +149,29 @@ _PRIOR = MatchReason(
     contribution=_fmt(BIAS),
     detail="base log-odds that a finding in a failing file is the cause",
 )
-_WEIGHTED = tuple((name, w, _DETAILS.get(name)) for name, w in zip(FEATURES, WEIGHT_VECTOR, strict=True))
+# Indexing (not .get): a feature without words fails at import, not in a reason.
+_WEIGHTED = tuple((name, w, _DETAILS[name]) for name, w in zip(FEATURES, WEIGHT_VECTOR, strict=True))
 
 
 def reasons(
     values: tuple[float, ...], ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation
 ) -> list[MatchReason]:
     """The non-zero contributions of ``values``, strongest first, after the prior."""
-    items = [
-        (-abs(w * x), name, w * x, words)
-        for (name, w, words), x in zip(_WEIGHTED, values, strict=True)
-        if x and w
-    ]
+    items = [(w * x, name, words) for (name, w, words), x in zip(_WEIGHTED, values, strict=True) if x and w]
     items.sort(key=_strength)
     out = [_PRIOR]
-    for _, name, contribution, words in items:
-        detail = words(ctx, frame, finding, location) if words is not None else name
-        fields = {"feature": name, "contribution": round(contribution, 3), "detail": detail}
+    for contribution, name, words in items:
+        fields = {
+            "feature": name,
+            "contribution": round(contribution, 3),
+            "detail": words(ctx, frame, finding, location),
+        }
         out.append(build(MatchReason, fields))
     return out
 
 
-def _strength(item: tuple[float, str, float, _Words | None]) -> tuple[float, str]:
-    return (item[0], item[1])
+def _strength(item: tuple[float, str, _Words]) -> tuple[float, str]:
+    return (-abs(item[0]), item[1])
 
 
 def _where(match: FindingMatch) -> str:

@@ -23,7 +23,7 @@ window" in one read, which is exactly the question a late finding asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from hefesto_core.models import FindingEvent, FindingEventKind
@@ -121,14 +121,8 @@ class EngineTables:
     pending_paths: Any
 
     def all(self) -> dict[str, Any]:
-        return {
-            "findings_by_file": self.findings_by_file,
-            "recent_alerts_by_file": self.recent_alerts_by_file,
-            "assembly": self.assembly,
-            "correlations": self.correlations,
-            "paths_by_basename": self.paths_by_basename,
-            "pending_paths": self.pending_paths,
-        }
+        """Every table by its name (the field names are the table names)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def declare_table(app: Any, name: str, *, partitions: int, help_: str) -> Any:

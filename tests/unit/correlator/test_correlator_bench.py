@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from ...benchmods import load_bench
 from .conftest import make_alert, make_finding
-
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "correlation.py"
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_correlation", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_correlation"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("correlation")
 
 
 def test_ece(bench: ModuleType) -> None:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[3] / "bench" / "stream.py"
+from ...benchmods import load_bench
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_stream", BENCH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_stream"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("stream")
 
 
 def _run(workers: int, rate: int, throughput: float, p99: float | None) -> dict[str, object]:
