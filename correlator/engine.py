@@ -66,20 +66,20 @@ def score_frame(
         return []
     ctx = frame_context(alert, location, frame, now_ms=now_ms)
     # Ranked by log-odds (sigmoid is monotone); the confidence is computed
-    # only for the matches that are kept.
-    ranked: list[tuple[float, str, Finding]] = []
+    # only for the matches that are kept. Ties go to the smaller finding id,
+    # then to input order: the tuples sort natively, never comparing findings.
     path, false_positive = frame.file_path, FindingStatus.FALSE_POSITIVE
-    for finding in findings:
-        if finding.file_path != path or finding.status is false_positive:
-            continue
-        ranked.append((-logit(ctx, finding), finding.finding_id, finding))
-    ranked.sort(key=_scored_key)
+    ranked = [
+        (-logit(ctx, finding), finding.finding_id, index)
+        for index, finding in enumerate(findings)
+        if finding.file_path == path and finding.status is not false_positive
+    ]
+    ranked.sort()
     if limit is not None:
         ranked = ranked[: max(limit, 0)]
-    scored = [(-round(sigmoid(-neg_z), 6), fid, finding) for neg_z, fid, finding in ranked]
+    scored = [(round(sigmoid(-neg_z), 6), findings[index]) for neg_z, _, index in ranked]
     if min_confidence is not None:
-        scored = scored[:1] + [s for s in scored[1:] if -s[0] >= min_confidence]
-    explained = [(neg, finding, feature_vector(ctx, finding)) for neg, _, finding in scored]
+        scored = scored[:1] + [s for s in scored[1:] if s[0] >= min_confidence]
     return [
         _build(
             FindingMatch,
@@ -94,16 +94,12 @@ def score_frame(
                 "message": finding.message,
                 "suggestion": finding.suggestion,
                 "status": finding.status,
-                "match_confidence": -neg_confidence,
-                "match_reasons": reasons(values, ctx, frame, finding, location),
+                "match_confidence": confidence,
+                "match_reasons": reasons(feature_vector(ctx, finding), ctx, frame, finding, location),
             },
         )
-        for neg_confidence, finding, values in explained
+        for confidence, finding in scored
     ]
-
-
-def _scored_key(item: tuple[float, str, Finding]) -> tuple[float, str]:
-    return (item[0], item[1])
 
 
 def _recent_change_applies(match: FindingMatch, context: CodeContext, alert: IrisAlert) -> bool:

@@ -113,6 +113,10 @@ _DETAILS: dict[str, _Words] = {
     "other_function": lambda ctx, frame, finding, loc: (
         f"the failing frame is in {ctx.function}, the finding in {finding.function_name}"
     ),
+    "after_swallowed_exception": lambda ctx, frame, finding, loc: (
+        f"the failing line {frame.line_number} runs after the handler at {_span(finding)} "
+        f"in the same function, which hid the first error"
+    ),
     "outer_frame": lambda ctx, frame, finding, loc: (
         f"frame {frame.depth} from the innermost in-app frame, not the innermost"
     ),
@@ -149,6 +153,12 @@ _PRIOR = MatchReason(
     contribution=_fmt(BIAS),
     detail="base log-odds that a finding in a failing file is the cause",
 )
+# MatchReason is frozen, so equal reasons are shared: most repeat across
+# the findings and alerts of a service ("severity HIGH", "UNCHECKED_INDEX
+# does not explain KeyError"), and building a model costs more than looking
+# its words up. Cleared when full, so memory stays bounded.
+_REASON_CACHE: dict[tuple[str, float, str], MatchReason] = {}
+_REASON_CACHE_SIZE = 8192
 # Indexing (not .get): a feature without words fails at import, not in a reason.
 _WEIGHTED = tuple((name, w, _DETAILS[name]) for name, w in zip(FEATURES, WEIGHT_VECTOR, strict=True))
 
@@ -157,21 +167,27 @@ def reasons(
     values: tuple[float, ...], ctx: FrameContext, frame: Frame, finding: Finding, location: AlertLocation
 ) -> list[MatchReason]:
     """The non-zero contributions of ``values``, strongest first, after the prior."""
-    items = [(w * x, name, words) for (name, w, words), x in zip(_WEIGHTED, values, strict=True) if x and w]
-    items.sort(key=_strength)
+    # Strongest first: sorted on (-|contribution|, name), names being unique.
+    items = [
+        (-abs(c := w * x), name, c, words)
+        for (name, w, words), x in zip(_WEIGHTED, values, strict=True)
+        if x and w
+    ]
+    items.sort()
     out = [_PRIOR]
-    for contribution, name, words in items:
-        fields = {
-            "feature": name,
-            "contribution": round(contribution, 3),
-            "detail": words(ctx, frame, finding, location),
-        }
-        out.append(build(MatchReason, fields))
+    cache = _REASON_CACHE
+    for _, name, contribution, words in items:
+        detail = words(ctx, frame, finding, location)
+        key = (name, contribution, detail)
+        reason = cache.get(key)
+        if reason is None:
+            if len(cache) >= _REASON_CACHE_SIZE:
+                cache.clear()
+            fields = {"feature": name, "contribution": round(contribution, 3), "detail": detail}
+            reason = build(MatchReason, fields)
+            cache[key] = reason
+        out.append(reason)
     return out
-
-
-def _strength(item: tuple[float, str, _Words]) -> tuple[float, str]:
-    return (-abs(item[0]), item[1])
 
 
 def _where(match: FindingMatch) -> str:

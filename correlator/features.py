@@ -24,6 +24,8 @@ __all__ = [
     "DISTANCE_HORIZON_LINES",
     "NARROW_SPAN_LINES",
     "RECENT_DAYS",
+    "SWALLOWING_ISSUES",
+    "SWALLOW_HORIZON_LINES",
     "FrameContext",
     "feature_vector",
     "frame_context",
@@ -36,6 +38,12 @@ NARROW_SPAN_LINES = 5
 """A finding spanning at most this many lines flags a statement, not a block."""
 DISTANCE_HORIZON_LINES = 64
 """At this distance (and beyond) the line-distance feature is saturated."""
+SWALLOW_HORIZON_LINES = 30
+"""How far below a swallowing handler a failure still counts as after it."""
+SWALLOWING_ISSUES = frozenset({"BARE_EXCEPT", "SILENT_EXCEPTION_SWALLOW"})
+"""Findings whose failure shows up later, not on the flagged line: the
+handler hides the first error, and the code below it then fails on a
+variable the ``try`` never set (``UnboundLocalError``, ``None``)."""
 RECENT_DAYS = 14
 _DAY_MS = 86_400_000
 _ALIAS = re.compile(r"\s*\[as [^\]]*\]")
@@ -180,12 +188,19 @@ def feature_vector(ctx: FrameContext, finding: Finding) -> tuple[float, ...]:
         distance = 1.0 if d >= DISTANCE_HORIZON_LINES else math.log2(1 + d) / _LOG_HORIZON
     # Only a known difference counts: a missing name on either side (module
     # level, anonymous functions, imported findings) says nothing.
-    other_function = 0.0
+    other_function = after_swallow = 0.0
+    issue = finding.issue_type
     if ctx.function is not None:
         finding_function = short_name(finding.function_name)
         if finding_function is not None and finding_function != ctx.function:
             other_function = 1.0
-    issue = finding.issue_type
+        elif (
+            finding_function is not None
+            and issue in SWALLOWING_ISSUES
+            and ctx.line is not None
+            and start <= ctx.line <= end + SWALLOW_HORIZON_LINES
+        ):
+            after_swallow = 1.0
     compat_values = ctx.compat_cache.get(issue)
     if compat_values is None:
         compat_values = _COMPAT_VALUES[compat(issue, ctx.families)]
@@ -201,6 +216,7 @@ def feature_vector(ctx: FrameContext, finding: Finding) -> tuple[float, ...]:
         inside,
         distance,
         other_function,
+        after_swallow,
         ctx.outer,
         compat_values[0],
         compat_values[1],
@@ -236,6 +252,7 @@ _W_ON_LINE = model.WEIGHTS["on_flagged_line"]
 _W_INSIDE = model.WEIGHTS["inside_flagged_block"]
 _W_DISTANCE = model.WEIGHTS["line_distance"]
 _W_OTHER_FUNCTION = model.WEIGHTS["other_function"]
+_W_AFTER_SWALLOW = model.WEIGHTS["after_swallowed_exception"]
 _W_CONFIDENCE = model.WEIGHTS["analyzer_confidence"]
 _W_RELEASE_MATCH = model.WEIGHTS["release_match"]
 _W_RELEASE_MISMATCH = model.WEIGHTS["release_mismatch"]
@@ -257,11 +274,18 @@ def logit(ctx: FrameContext, finding: Finding) -> float:
             z += _W_ON_LINE if end - start < NARROW_SPAN_LINES else _W_INSIDE
         else:
             z += _DISTANCE_LOGIT[d] if d < DISTANCE_HORIZON_LINES else _W_DISTANCE
+    issue = finding.issue_type
     if ctx.function is not None:
         finding_function = short_name(finding.function_name)
-        if finding_function is not None and finding_function != ctx.function:
-            z += _W_OTHER_FUNCTION
-    issue = finding.issue_type
+        if finding_function is not None:
+            if finding_function != ctx.function:
+                z += _W_OTHER_FUNCTION
+            elif (
+                issue in SWALLOWING_ISSUES
+                and line is not None
+                and finding.line_start <= line <= finding.line_end + SWALLOW_HORIZON_LINES
+            ):
+                z += _W_AFTER_SWALLOW
     compat_logit = ctx.compat_logit_cache.get(issue)
     if compat_logit is None:
         compat_logit = _COMPAT_LOGIT[compat(issue, ctx.families)]

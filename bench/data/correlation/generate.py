@@ -178,6 +178,28 @@ SCENARIOS: list[Scenario] = [
     Scenario("db_locked_place", "POST /orders", [{"email": "ana@example.com", "lines": [["PN-2002", 1]]}], None, setup="locked"),
 ]
 
+# Added after the first 165 alerts, and numbered after them so that those
+# stay as they were: failures one or two lines from a finding, of a kind the
+# finding explains, whether it is the cause or not.
+RETURNS_SCENARIOS: list[Scenario] = [
+    Scenario("return_note_quote", "POST /returns", [{"order_id": 1, "note": "doesn't fit"}, {"order_id": 2, "note": "wrong size' colour"}, {"order_id": 1, "note": "it's broken"}],
+             Cause("shopflow/returns.py", "cur = conn.execute(sql)", "SQL_INJECTION_RISK")),
+    Scenario("return_unknown_order", "POST /returns", [{"order_id": 99, "note": "late"}, {"order_id": 0, "note": "damaged"}],
+             Cause("shopflow/returns.py", 'status = conn.execute("SELECT status FROM orders', "POSSIBLE_NONE_DEREFERENCE")),
+    Scenario("return_fee_unknown_sku", "GET /returns/fee", [{"sku": "XX-0001"}, {"sku": "bk-1001"}, {"sku": ""}],
+             Cause("shopflow/returns.py", "except Exception:", "SILENT_EXCEPTION_SWALLOW", ("BARE_EXCEPT",))),
+    Scenario("return_label_one_line", "POST /returns/label", [{"order_id": 1, "address": "1 Main St"}, {"order_id": 2, "address": "  "}],
+             Cause("shopflow/returns.py", "city = lines[1]", "UNCHECKED_INDEX")),
+    Scenario("returns_reason_quote", "GET /returns/by-reason", [{"reason": "customer's"}, {"reason": "it's late"}],
+             Cause("shopflow/returns.py", "return conn.execute(query).fetchall()", "SQL_INJECTION_RISK")),
+    Scenario("refund_total_unknown", "GET /returns/refund", [{"order_id": 77}, {"order_id": 404}],
+             Cause("shopflow/returns.py", "total = row[0]", "POSSIBLE_NONE_DEREFERENCE")),
+    Scenario("split_refund_off_by_one", "POST /returns/split", [{"order_id": 1, "shares": [50, 50]}, {"order_id": 2, "shares": [100]}, {"order_id": 1, "shares": [30, 30, 40]}],
+             Cause("shopflow/returns.py", "parts.append(total * shares[i] // 100)", None)),
+    Scenario("return_reason_missing", "GET /returns/reason", [{"order_id": 1}, {"order_id": 2}, {"order_id": 5}],
+             Cause("shopflow/returns.py", "except:  # noqa: E722", "BARE_EXCEPT", ("SILENT_EXCEPTION_SWALLOW",))),
+]
+
 INFRA_ALERTS: list[tuple[str, dict[str, Any]]] = [
     ("oom_killed", {"error_type": "OOMKilled", "error_message": "Container shopflow-api-7d9f8 killed: memory limit 512Mi exceeded (exit code 137)"}),
     ("oom_killed", {"error_type": "OOMKilled", "error_message": "Container shopflow-worker-5c2aa killed: memory limit 1Gi exceeded (exit code 137)"}),
@@ -373,7 +395,9 @@ def _shape(index: int, exc: BaseException, tb_text: str) -> dict[str, Any]:
             "line_number": inner.lineno, "function_name": inner.name}
 
 
-def run_python(start_index: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def run_python(
+    start_index: int, scenarios: list[Scenario], *, first_scenario: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     alerts: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     tmp = Path(tempfile.gettempdir()) / "shopflow-eval"
@@ -388,7 +412,7 @@ def run_python(start_index: int) -> tuple[list[dict[str, Any]], list[dict[str, A
         with gateway() as base:
             subst = {"GATEWAY": base, "CLOSED": closed_port()}
             n = start_index
-            for s_index, scenario in enumerate(SCENARIOS):
+            for s_index, scenario in enumerate(scenarios, first_scenario):
                 for b_index, body in enumerate(scenario.bodies):
                     root = roots[(s_index + b_index) % len(roots)]
                     api, db = _import_service(root)
@@ -445,7 +469,7 @@ def _label(alert_id: str, scenario: str, language: str, cause: Cause | None) -> 
 
 
 def main() -> None:
-    alerts, labels = run_python(0)
+    alerts, labels = run_python(0, SCENARIOS)
     n = len(alerts)
     for scenario, fields in INFRA_ALERTS:
         alert_id = f"infra-{n:04d}"
@@ -462,6 +486,9 @@ def main() -> None:
         labels.append({"alert_id": alert_id, "scenario": scenario, "language": language,
                        "kind": "no_code_cause" if cause is None else "code_defect", "cause": cause})
         n += 1
+    more_alerts, more_labels = run_python(n, RETURNS_SCENARIOS, first_scenario=len(SCENARIOS))
+    alerts += more_alerts
+    labels += more_labels
     (HERE / "alerts.jsonl").write_text("".join(json.dumps(a, sort_keys=True) + "\n" for a in alerts))
     (HERE / "labels.jsonl").write_text("".join(json.dumps(lb, sort_keys=True) + "\n" for lb in labels))
     (HERE / "external_findings.json").write_text(json.dumps(EXTERNAL_FINDINGS, indent=1, sort_keys=True) + "\n")

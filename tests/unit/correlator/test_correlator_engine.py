@@ -211,3 +211,43 @@ def test_fast_build_equals_validated_models(alert, finding) -> None:
     assert build(MatchReason, {"feature": "f", "contribution": 1.0, "detail": "d"}) == MatchReason(
         feature="f", contribution=1.0, detail="d"
     )
+
+
+def _swallow_case(*, line: int, function: str = "charge") -> tuple[float, set[str]]:
+    handler = make_finding(
+        finding_id="f-bare",
+        rule_id="BARE_EXCEPT",
+        issue_type="BARE_EXCEPT",
+        line_start=40,
+        line_end=40,
+        severity="MEDIUM",
+        message="bare `except:` also catches KeyboardInterrupt and SystemExit",
+    )
+    alert = make_alert(
+        stack_trace=None,
+        file_path="shop/processor.py",
+        line_number=line,
+        function_name=function,
+        error_type="UnboundLocalError",
+        error_message="cannot access local variable 'customer' where it is not associated with a value",
+    )
+    enriched = correlate(alert, [handler], processed_at=AT, min_confidence=0.0)
+    top = enriched.hefesto_findings[0]
+    return top.match_confidence, {r.feature for r in top.match_reasons}
+
+
+def test_failure_below_a_swallowing_handler_counts_as_after_it() -> None:
+    below, features = _swallow_case(line=42)
+    assert "after_swallowed_exception" in features
+    assert below >= 0.7
+    # Above the handler, or in another function, the handler cannot have hidden it.
+    above, above_features = _swallow_case(line=38)
+    assert "after_swallowed_exception" not in above_features
+    elsewhere, elsewhere_features = _swallow_case(line=42, function="refund")
+    assert "after_swallowed_exception" not in elsewhere_features
+    assert below > above
+    assert below > elsewhere
+    # Past the horizon the handler no longer counts.
+    far, far_features = _swallow_case(line=40 + 31)
+    assert "after_swallowed_exception" not in far_features
+    assert far < below

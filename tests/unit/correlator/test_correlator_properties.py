@@ -29,6 +29,7 @@ ISSUES = [
     "HIGH_COMPLEXITY",
     "HARDCODED_SECRET",
     "BARE_EXCEPT",
+    "SILENT_EXCEPTION_SWALLOW",
     "CUSTOM_RULE",
 ]
 ERRORS = [
@@ -36,6 +37,7 @@ ERRORS = [
     ("IndexError", "list index out of range"),
     ("TimeoutError", "timed out"),
     ("KeyError", "'k'"),
+    ("UnboundLocalError", "cannot access local variable 'x' where it is not associated with a value"),
     (None, None),
     ("ValueError", "bad"),
 ]

@@ -3,7 +3,7 @@
 import sqlite3
 
 from shopflow import auth, catalog, config, customers, inventory, notifications, orders, payments, pricing
-from shopflow import plugins, reports, shipping
+from shopflow import plugins, reports, returns, shipping
 
 
 def handle(conn: sqlite3.Connection, route: str, body: dict) -> object:
@@ -151,6 +151,34 @@ def _plugin(conn: sqlite3.Connection, body: dict) -> object:
     return plugins.load(body["name"])
 
 
+def _return(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.request_return(conn, body["order_id"], body["note"])
+
+
+def _return_fee(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.restocking_fee(conn, body["sku"])
+
+
+def _return_label(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.return_label(conn, body["order_id"], body["address"])
+
+
+def _returns_by_reason(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.returns_by_reason(conn, body["reason"])
+
+
+def _return_refund(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.refund_total(conn, body["order_id"])
+
+
+def _return_split(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.split_refund(conn, body["order_id"], body["shares"])
+
+
+def _return_reason(conn: sqlite3.Connection, body: dict) -> object:
+    return returns.return_reason(conn, body["order_id"])
+
+
 ROUTES = {
     "POST /orders": _place,
     "POST /payments": _pay,
@@ -185,4 +213,11 @@ ROUTES = {
     "POST /payments/refund": _refund,
     "POST /payments/parse-amount": _gateway_amount,
     "POST /plugins/load": _plugin,
+    "POST /returns": _return,
+    "GET /returns/fee": _return_fee,
+    "POST /returns/label": _return_label,
+    "GET /returns/by-reason": _returns_by_reason,
+    "GET /returns/refund": _return_refund,
+    "POST /returns/split": _return_split,
+    "GET /returns/reason": _return_reason,
 }
