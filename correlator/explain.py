@@ -123,6 +123,10 @@ _DETAILS: dict[str, _Words] = {
     "error_explained": lambda ctx, frame, finding, loc: (
         f"{_error(ctx, loc)} is the typical symptom of {finding.issue_type}"
     ),
+    "explained_off_line": lambda ctx, frame, finding, loc: (
+        f"{finding.issue_type} fails on the flagged line itself, and the failing line "
+        f"{frame.line_number} is another one"
+    ),
     "error_related": lambda ctx, frame, finding, loc: (
         f"{_error(ctx, loc)} can follow from {finding.issue_type}, indirectly"
     ),

@@ -121,7 +121,7 @@ class FrameContext:
     chained: bool
     """The alert's trace chains more than one exception."""
     compat_cache: dict[str, tuple[float, float, float]]
-    compat_logit_cache: dict[str, float]
+    compat_logit_cache: dict[str, tuple[float, float]]
 
 
 def _error_chain(alert: IrisAlert, location: AlertLocation) -> tuple[tuple[str | None, str | None], ...]:
@@ -211,6 +211,12 @@ def feature_vector(ctx: FrameContext, finding: Finding) -> tuple[float, ...]:
     if finding.first_seen is not None:
         age_ms = ctx.reference_ms - _to_ms(finding.first_seen)
         recent = 1.0 if 0 <= age_ms <= RECENT_DAYS * _DAY_MS else 0.0
+    # An explained error on another line than the flagged one (a handler's
+    # failure is expected below it, so handlers are left out).
+    off_line = 0.0
+    off_the_line = ctx.line is not None and not (on_line or inside)
+    if compat_values[0] and off_the_line and issue not in SWALLOWING_ISSUES:
+        off_line = 1.0
     return (
         on_line,
         inside,
@@ -219,6 +225,7 @@ def feature_vector(ctx: FrameContext, finding: Finding) -> tuple[float, ...]:
         after_swallow,
         ctx.outer,
         compat_values[0],
+        off_line,
         compat_values[1],
         compat_values[2],
         _SEVERITY[finding.severity],
@@ -253,6 +260,7 @@ _W_INSIDE = model.WEIGHTS["inside_flagged_block"]
 _W_DISTANCE = model.WEIGHTS["line_distance"]
 _W_OTHER_FUNCTION = model.WEIGHTS["other_function"]
 _W_AFTER_SWALLOW = model.WEIGHTS["after_swallowed_exception"]
+_W_OFF_LINE = model.WEIGHTS["explained_off_line"]
 _W_CONFIDENCE = model.WEIGHTS["analyzer_confidence"]
 _W_RELEASE_MATCH = model.WEIGHTS["release_match"]
 _W_RELEASE_MISMATCH = model.WEIGHTS["release_mismatch"]
@@ -265,16 +273,23 @@ def logit(ctx: FrameContext, finding: Finding) -> float:
     building the vector (a property test holds the two equal)."""
     z = ctx.base_logit
     line = ctx.line
+    issue = finding.issue_type
+    # (error-match log-odds on the flagged line, and off it), per issue type.
+    compat_logits = ctx.compat_logit_cache.get(issue)
+    if compat_logits is None:
+        kind = compat(issue, ctx.families)
+        on = _COMPAT_LOGIT[kind]
+        off = on + _W_OFF_LINE if kind is Compat.EXPLAINED and issue not in SWALLOWING_ISSUES else on
+        compat_logits = ctx.compat_logit_cache[issue] = (on, off)
     if line is None:
-        z += _W_DISTANCE
+        z += _W_DISTANCE + compat_logits[0]
     else:
         start, end = finding.line_start, finding.line_end
         d = start - line if line < start else (line - end if line > end else 0)
         if d == 0:
-            z += _W_ON_LINE if end - start < NARROW_SPAN_LINES else _W_INSIDE
+            z += (_W_ON_LINE if end - start < NARROW_SPAN_LINES else _W_INSIDE) + compat_logits[0]
         else:
-            z += _DISTANCE_LOGIT[d] if d < DISTANCE_HORIZON_LINES else _W_DISTANCE
-    issue = finding.issue_type
+            z += (_DISTANCE_LOGIT[d] if d < DISTANCE_HORIZON_LINES else _W_DISTANCE) + compat_logits[1]
     if ctx.function is not None:
         finding_function = short_name(finding.function_name)
         if finding_function is not None:
@@ -286,11 +301,7 @@ def logit(ctx: FrameContext, finding: Finding) -> float:
                 and finding.line_start <= line <= finding.line_end + SWALLOW_HORIZON_LINES
             ):
                 z += _W_AFTER_SWALLOW
-    compat_logit = ctx.compat_logit_cache.get(issue)
-    if compat_logit is None:
-        compat_logit = _COMPAT_LOGIT[compat(issue, ctx.families)]
-        ctx.compat_logit_cache[issue] = compat_logit
-    z += compat_logit + _SEVERITY_LOGIT[finding.severity] + _W_CONFIDENCE * finding.confidence
+    z += _SEVERITY_LOGIT[finding.severity] + _W_CONFIDENCE * finding.confidence
     z += _STATUS_LOGIT.get(finding.status, 0.0)
     if ctx.alert_sha is not None:
         same = _same_sha(ctx.alert_sha, finding.commit_sha)

@@ -251,3 +251,33 @@ def test_failure_below_a_swallowing_handler_counts_as_after_it() -> None:
     far, far_features = _swallow_case(line=40 + 31)
     assert "after_swallowed_exception" not in far_features
     assert far < below
+
+
+def test_an_explained_error_off_the_flagged_line_is_weaker_evidence() -> None:
+    index = make_finding(
+        finding_id="f-index",
+        rule_id="UNCHECKED_INDEX",
+        issue_type="UNCHECKED_INDEX",
+        line_start=43,
+        line_end=43,
+        severity="MEDIUM",
+        message="'rows' may be empty; [0] raises IndexError",
+    )
+
+    def top(line: int) -> tuple[float, set[str]]:
+        alert = make_alert(
+            stack_trace=None,
+            file_path="shop/processor.py",
+            line_number=line,
+            function_name="charge",
+            error_type="IndexError",
+            error_message="list index out of range",
+        )
+        match = correlate(alert, [index], processed_at=AT, min_confidence=0.0).hefesto_findings[0]
+        return match.match_confidence, {r.feature for r in match.match_reasons}
+
+    on_line, on_features = top(43)
+    off_line, off_features = top(46)
+    assert "explained_off_line" not in on_features
+    assert {"error_explained", "explained_off_line"} <= off_features
+    assert on_line >= 0.7 > off_line
