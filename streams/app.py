@@ -71,6 +71,14 @@ def _open_history_store(settings: Settings) -> Any:
 def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool | None = None) -> Engine:
     """Build the app. Topics must already exist (see
     :func:`streams.topics.ensure_engine_topics`)."""
+    if tuning.processing_guarantee == "exactly_once":
+        # Kept for experiments only: Faust's per-partition transactions do
+        # not cover a re-keying join (docs/streams.md, "Exactly-once").
+        log.warning(
+            "HEFESTO_STREAM_PROCESSING_GUARANTEE=exactly_once is not supported: Faust commits each "
+            "output with the input offsets of its destination partition, so re-keyed outputs can stall "
+            "or be lost (docs/streams.md, Exactly-once); use at_least_once"
+        )
     datadir = settings.data_dir / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
     brokers = [

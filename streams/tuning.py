@@ -60,7 +60,13 @@ class StreamTuning(BaseSettings):
         ge=100,
         description="generation-0 GC threshold in the worker (CPython's: 700); see streams/gctune.py",
     )
-    processing_guarantee: ProcessingGuarantee = "at_least_once"
+    processing_guarantee: ProcessingGuarantee = Field(
+        default="at_least_once",
+        description=(
+            "exactly_once is passed to Faust for experiments only and does not work for this "
+            "re-keying join (docs/streams.md, Exactly-once)"
+        ),
+    )
     web_port: int | None = Field(default=None, ge=1, le=65535, description="default: Settings.api_port")
     timer_interval_ms: int = Field(default=50, ge=5, description="how often assembly deadlines are checked")
     recent_alerts_per_file: int = Field(
