@@ -7,7 +7,7 @@ table                    key           value
 ``findings_by_file``     file_key      ``{"rev", "findings": {finding_id: Finding}}``
 ``recent_alerts_by_file`` file_key     ``{alert_id: alert record timestamp ms}``
 ``assembly``             alert_id      parts gathered so far, version, fingerprint
-``correlations``         alert_id      the latest emitted ``EnrichedAlert`` (JSON)
+``correlations``         alert_id      the latest emitted ``EnrichedAlert`` (its JSON)
 ``paths_by_basename``    repo:basename sorted repo-relative paths with that basename
 ``pending_paths``        repo:basename probes no known file matched yet, by
                                        ``"{alert_id}/{frame_index}"``: ``{"probe", "ms"}``

@@ -124,8 +124,10 @@ class Emitter:
         await self.send_enriched(alert_id, encoded, version)
         self._engine.deadlines.cancel(alert_id)
         tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
-        # The JSON just sent, parsed back: much cheaper than a second dump.
-        tables.correlations[alert_id] = orjson.loads(encoded)
+        # The JSON just sent, kept as is: its changelog write and the table
+        # views embed it without parsing it back (after a recovery the value
+        # is the parsed dict, which serializes the same).
+        tables.correlations[alert_id] = orjson.Fragment(encoded)
         metrics.VERSIONS_EMITTED.labels("first" if version == 1 else "correction").inc()
         metrics.CONFIDENCE.observe(enriched.correlation_confidence)
         if header.ingest_ms:
