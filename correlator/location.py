@@ -50,6 +50,7 @@ def locate(
     known_files: Collection[str] | None = None,
     max_frames: int = 5,
     container_prefixes: bool = True,
+    mapper: PathMapper | None = None,
 ) -> AlertLocation:
     """The alert's in-app frames, innermost first, mapped to repository paths.
 
@@ -57,6 +58,9 @@ def locate(
     longest-unique-suffix match; without it only source roots, container
     prefixes and already-relative paths map (``container_prefixes=False``
     leaves paths under a container prefix unmapped, see :class:`PathMapper`).
+    A caller mapping many alerts with the same roots passes its own
+    ``mapper`` (then ``source_roots``, ``known_files`` and
+    ``container_prefixes`` are the mapper's).
     """
     if max_frames < 1:
         raise InvalidArgumentError(f"max_frames must be at least 1, not {max_frames}")
@@ -74,9 +78,10 @@ def locate(
             for level in range(max((len(s) for s in stacks), default=0)):
                 candidates.extend(s[level] for s in stacks if level < len(s))
 
-    mapper = PathMapper(
-        source_roots=source_roots, known_files=known_files, container_prefixes=container_prefixes
-    )
+    if mapper is None:
+        mapper = PathMapper(
+            source_roots=source_roots, known_files=known_files, container_prefixes=container_prefixes
+        )
     frames: list[Frame] = []
     seen: set[tuple[str, int | None]] = set()
     for raw in candidates:

@@ -80,7 +80,7 @@ class PathMapper:
     already-relative paths: a path under ``/srv/app`` then stays unmapped,
     for a caller that will map it later against the known files."""
 
-    __slots__ = ("_by_name", "_known", "_roots")
+    __slots__ = ("_by_name", "_known", "_memo", "_memo_size", "_roots")
 
     def __init__(
         self,
@@ -88,7 +88,12 @@ class PathMapper:
         source_roots: Sequence[str] = (),
         known_files: Collection[str] | None = None,
         container_prefixes: bool = True,
+        memo_size: int = 0,
     ) -> None:
+        """``memo_size`` > 0 remembers that many answers (a long-lived mapper
+        of a stream: the same frames recur in alert after alert)."""
+        self._memo: dict[tuple[str, str | None], PathMapping] = {}
+        self._memo_size = memo_size
         roots = {normalize_path(str(r)) for r in source_roots if str(r).strip()}
         # A container prefix is a guess about where the repository was copied
         # (it may be a sub-folder of a monorepo): a caller that cannot check
@@ -129,6 +134,17 @@ class PathMapper:
     def map(self, runtime_path: str, *, module: str | None = None) -> PathMapping:
         """How ``runtime_path`` maps into the repository; ``module`` is the
         dotted module or class the trace named, used as a last resort."""
+        if not self._memo_size:
+            return self._map(runtime_path, module)
+        key = (runtime_path, module)
+        hit = self._memo.get(key)
+        if hit is None:
+            if len(self._memo) >= self._memo_size:
+                self._memo.clear()  # simpler than LRU, and a recurring frame is back at once
+            hit = self._memo[key] = self._map(runtime_path, module)
+        return hit
+
+    def _map(self, runtime_path: str, module: str | None) -> PathMapping:
         path = normalize_path(runtime_path)
         if path and not path.startswith("/") and not path.startswith("<") and path in (self._known or ()):
             return PathMapping(runtime_path=runtime_path, repo_path=path, method=MappingMethod.AS_GIVEN)

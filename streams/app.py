@@ -20,6 +20,7 @@ from streams.agents.scoring import FrameScorer
 from streams.changelog import ChangelogWriter, register_flush
 from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
+from streams.output import OutputBuffer
 from streams.sink import HistorySink, SinkKind
 from streams.tables import EngineTables, declare_tables
 from streams.topics import EngineTopics, declare_topics
@@ -36,6 +37,7 @@ class _App(faust.App):
     start_offset_topics: frozenset[str] = frozenset()
     buffer_tracker: BufferTracker | None = None
     changelog_writer: ChangelogWriter | None = None
+    output_buffer: OutputBuffer | None = None
 
     def _new_transport(self) -> Any:
         transport_cls = transport_class(
@@ -116,6 +118,9 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
     batched = tuning.processing_guarantee == "at_least_once"
     writer = ChangelogWriter(app, partitions=settings.topic_partitions, enabled=batched)
     app.changelog_writer = writer
+    # Enriched alerts in record batches, flushed like the changelog writes
+    # (streams/output.py); not under exactly-once, whose sends must be Faust's.
+    app.output_buffer = OutputBuffer(app, settings.topic_enriched) if batched else None
     topics = declare_topics(app, settings)
     tables = declare_tables(app, settings, writer)
     deadletters = DeadLetters(topics.deadletter)
@@ -144,7 +149,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         aggregates=declare_aggregates(app, settings, writer),
     )
     if batched:
-        register_flush(app, writer, interval_ms=tuning.changelog_flush_interval_ms)
+        register_flush(app, writer, app.output_buffer, interval_ms=tuning.changelog_flush_interval_ms)
     register_expiry(app, engine.aggregates)
     engine.scorer = FrameScorer(engine)
     engine.emitter = Emitter(engine)

@@ -29,6 +29,7 @@ Faust's ``json`` serializer does, so Faust's recovery reads them back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -55,6 +56,11 @@ class ChangelogWriter:
         # (topic, partition) -> encoded key -> encoded value (None deletes)
         self._pending: dict[tuple[str, int], dict[bytes, bytes | None]] = {}
         self._count = 0
+        # One flush at a time: ``send_batch`` waits while the accumulator is
+        # full, and an overlapping flush (the timer's and a commit's) could
+        # put a key's newer value before its older one in the changelog,
+        # which compaction and recovery would then keep.
+        self._lock = asyncio.Lock()
 
     @property
     def pending(self) -> int:
@@ -72,6 +78,10 @@ class ChangelogWriter:
     async def flush(self) -> int:
         """Hand every pending record to the producer; returns how many.
         Delivery is awaited by the producer flush of the commit that follows."""
+        async with self._lock:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         if not self._count:
             return 0
         pending, self._pending, count, self._count = self._pending, {}, self._count, 0
@@ -163,11 +173,14 @@ class BatchedTable:
         self.delete(key)
 
 
-def register_flush(app: Any, writer: ChangelogWriter, *, interval_ms: int) -> None:
-    """Flush on a timer, and sooner when many keys wait (checked every tick)."""
+def register_flush(app: Any, writer: ChangelogWriter, output: Any = None, *, interval_ms: int) -> None:
+    """Flush on a timer (and ``output``, a :class:`streams.output.OutputBuffer`,
+    with it: its agents flush it when idle, this is the backstop)."""
 
     @app.timer(interval=interval_ms / 1000, name="changelog-flush")
     async def flush_changelogs() -> None:
         if app.should_stop:
             return  # the producer may be gone; unflushed writes were not committed
+        if output is not None:
+            await output.flush()
         await writer.flush()

@@ -17,6 +17,7 @@ re-emit the same ``correlation-version``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,10 @@ __all__ = ["GapWatchdog", "StallDetector", "register"]
 
 log = logging.getLogger(__name__)
 
+# A broker lookup goes through Faust's consumer thread; one that never
+# answers must not silence the watchdogs for good, and must say so.
+_LOOKUP_TIMEOUT_S = 10.0
+
 GAP_REPAIRS = Counter(
     "hefesto_stream_gap_repairs_total", "Partitions sought back to re-read a dropped message", ["topic"]
 )
@@ -37,6 +42,11 @@ STALL_REPAIRS = Counter(
     "hefesto_stream_stall_repairs_total",
     "Partitions with pending messages and no progress, resumed and sought back to their head",
     ["topic"],
+)
+
+LOOKUP_TIMEOUTS = Counter(
+    "hefesto_stream_watchdog_lookup_timeouts_total",
+    "Offset lookups of the gap and stall watchdogs that the consumer did not answer in time",
 )
 
 
@@ -111,6 +121,20 @@ def _progress(consumer: Any, tp: Any) -> int | None:
     return head
 
 
+async def _lookup(call: Any, *, what: str, tps: list[Any]) -> Any:
+    try:
+        return await asyncio.wait_for(call, timeout=_LOOKUP_TIMEOUT_S)
+    except TimeoutError:
+        LOOKUP_TIMEOUTS.inc()
+        log.warning(
+            "the consumer did not answer a request for the %s of %d partitions within %.0f s",
+            what,
+            len(tps),
+            _LOOKUP_TIMEOUT_S,
+        )
+        return None
+
+
 def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_000) -> None:
     app = engine.app
     if engine.tuning.processing_guarantee != "at_least_once":
@@ -141,7 +165,9 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         tps = [tp for tp in consumer.assignment() if tp.topic in sources]
         if not tps:
             return
-        highwaters = await consumer.highwaters(*tps)
+        highwaters = await _lookup(consumer.highwaters(*tps), what="high-water marks", tps=tps)
+        if highwaters is None:
+            return
         now = time.monotonic()
         for tp in tps:
             # A partition without a commit counts from its log start, which
@@ -176,7 +202,9 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
             tp for tp in consumer.assignment() if tp.topic in sources and consumer.needs_start_offset(tp)
         ]
         if unknown:
-            consumer.set_start_offsets(dict(await consumer.earliest_offsets(*unknown)))
+            starts = await _lookup(consumer.earliest_offsets(*unknown), what="log start offsets", tps=unknown)
+            if starts is not None:
+                consumer.set_start_offsets(dict(starts))
         now = time.monotonic()
         for tp in list(consumer.assignment()):
             # Faust keeps acknowledged offsets only privately; the head is

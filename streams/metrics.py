@@ -18,6 +18,7 @@ __all__ = [
     "LATE_RESOLUTIONS",
     "MESSAGES_IN",
     "MESSAGES_OUT",
+    "OUTPUT_FAILURES",
     "PROBES_REQUEUED",
     "REBALANCES",
     "RECOVERY_SECONDS",
@@ -94,6 +95,11 @@ CHANGELOG_RECORDS = Counter(
 )
 CHANGELOG_FAILURES = Counter(
     "hefesto_stream_changelog_failures_total", "Batched table writes whose send failed (they are re-queued)"
+)
+OUTPUT_FAILURES = Counter(
+    "hefesto_stream_output_failures_total",
+    "Batched output records whose send failed (they are re-queued)",
+    ["topic"],
 )
 PROBES_REQUEUED = Counter(
     "hefesto_stream_probes_requeued_total",

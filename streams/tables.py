@@ -77,10 +77,17 @@ def remember_alert(
     current = state or {}
     if current.get(alert_id) == ts_ms:
         return current, False
-    merged = {**current, alert_id: ts_ms}
-    newest = max(merged.values())
-    kept = {a: t for a, t in merged.items() if t >= newest - horizon_ms}
-    if len(kept) > cap:
+    # Written for every frame of every alert, a hot file's entry at the cap:
+    # the common cases (nothing expired; one over the cap) skip the
+    # rebuild and the sort.
+    kept = dict(current)
+    kept[alert_id] = ts_ms
+    floor = max(kept.values()) - horizon_ms
+    if min(kept.values()) < floor:
+        kept = {a: t for a, t in kept.items() if t >= floor}
+    if len(kept) == cap + 1:
+        del kept[min(kept, key=kept.__getitem__)]  # the oldest; the first of equals, as a stable sort
+    elif len(kept) > cap:
         kept = dict(sorted(kept.items(), key=lambda kv: kv[1])[-cap:])
     return kept, kept != current
 

@@ -167,6 +167,7 @@ def _wait_for(
     """Poll the worker's ``/health`` until ``ready`` holds, it dies, or time is up."""
     import httpx
 
+    health: dict[str, Any] = {}
     with _console.status(f"waiting: {what}"):
         while time.monotonic() < deadline:
             if worker.poll() is not None:
@@ -178,7 +179,25 @@ def _wait_for(
             if ready(health):
                 return
             time.sleep(0.2)
-    raise _DemoError(f"timed out waiting: {what}")
+    # What the worker last said, and what it consumed, so that a stall
+    # names where it is stuck rather than only that it is.
+    raise _DemoError(f"timed out waiting: {what}; {_worker_state(base, health)}")
+
+
+def _worker_state(base: str, health: dict[str, Any]) -> str:
+    import httpx
+
+    try:
+        text = httpx.get(f"{base}/metrics", timeout=5.0).text
+    except httpx.HTTPError as exc:
+        text = ""
+        consumed = f"metrics unavailable ({exc})"
+    wanted = ("hefesto_stream_messages_in_total{", "hefesto_stream_consumer_lag_messages{")
+    lines = [line for line in text.splitlines() if line.startswith(wanted) and not line.endswith(" 0.0")]
+    if text:
+        consumed = "; ".join(lines) or "no message consumed, no lag"
+    summary = {k: health.get(k) for k in ("status", "rebalancing", "tables_recovered", "table_keys")}
+    return f"last health {orjson.dumps(summary).decode()}; {consumed}"
 
 
 def demo(

@@ -161,8 +161,11 @@ def register(engine: Engine) -> None:
 
     @engine.app.agent(topics.parts, name="assemble")
     async def assembler(stream: Any) -> None:
+        output = engine.app.output_buffer
         async for event in stream.events():
             await guarded(event, handle, engine.deadletters, topic=parts_name)
+            if output is not None:
+                await output.flush_if_idle(stream)
 
     @engine.app.timer(interval=engine.tuning.timer_interval_ms / 1000, name="assembly-deadlines")
     async def send_timeouts() -> None:

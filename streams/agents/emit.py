@@ -158,9 +158,12 @@ class Emitter:
             await self.emit(alert_id, state)
 
     async def send_enriched(self, alert_id: str, value: bytes, version: int) -> None:
-        await self._engine.topics.enriched.send(
-            key=alert_id.encode(),
-            value=value,
-            headers=[("correlation-version", str(version).encode())],
-        )
+        headers = [("correlation-version", str(version).encode())]
+        output = self._engine.app.output_buffer
+        if output is not None:
+            # Sent in a batch when the agent is idle or before the next
+            # commit (streams/output.py), which counts it out.
+            output.add(alert_id.encode(), value, headers)
+            return
+        await self._engine.topics.enriched.send(key=alert_id.encode(), value=value, headers=headers)
         metrics.MESSAGES_OUT.labels(self._enriched_name).inc()

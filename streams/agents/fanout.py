@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from correlator import AlertLocation, locate
+from correlator import AlertLocation, PathMapper, locate
 from hefesto_core.models import FindingMatch, IrisAlert, file_key
 from streams import metrics
 from streams.agents.base import guarded, record_ms
@@ -40,7 +40,13 @@ def register(engine: Engine) -> None:
     topics = engine.topics
     settings = engine.settings
     tables = engine.tables
-    roots = [str(p) for p in settings.source_roots]
+    # Container prefixes (/srv/app, /app, ...) are not trusted here: the
+    # service may live in a sub-folder of the repository, which only the
+    # resolve agent can tell from the files the findings know. One mapper
+    # for the worker's life: its answers depend only on these roots.
+    mapper = PathMapper(
+        source_roots=[str(p) for p in settings.source_roots], container_prefixes=False, memo_size=8_192
+    )
     alerts_name = settings.topic_alerts
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
@@ -71,12 +77,7 @@ def register(engine: Engine) -> None:
         alert = decode_alert(raw)
         if engine.sink is not None:
             engine.sink.add_alert(alert)
-        # Container prefixes (/srv/app, /app, ...) are not trusted here: the
-        # service may live in a sub-folder of the repository, which only the
-        # resolve agent can tell from the files the findings know.
-        location = locate(
-            alert, source_roots=roots, max_frames=settings.max_probe_frames, container_prefixes=False
-        )
+        location = locate(alert, mapper=mapper, max_frames=settings.max_probe_frames)
         frames = [frame_to_dict(f) for f in location.frames]
         # Mapped frames go straight to their file's probe; unmapped ones ("")
         # go through the resolve agent first (see streams/agents/resolve.py).
@@ -149,5 +150,8 @@ def register(engine: Engine) -> None:
 
     @engine.app.agent(topics.alerts, name="fanout")
     async def fanout(stream: Any) -> None:
+        output = engine.app.output_buffer
         async for event in stream.events():
             await guarded(event, handle, engine.deadletters, topic=alerts_name)
+            if output is not None:
+                await output.flush_if_idle(stream)

@@ -74,3 +74,22 @@ def test_container_prefixes_can_be_left_for_a_later_check() -> None:
     # Resolved later with the files of a monorepo, the suffix wins.
     later = PathMapper(known_files=["services/checkout/payments/processor.py"])
     assert later.map("/srv/app/payments/processor.py").repo_path == "services/checkout/payments/processor.py"
+
+
+def test_a_memoizing_mapper_answers_as_a_fresh_one() -> None:
+    paths = [
+        "/srv/app/pay.py",
+        "/opt/build/src/pay.py",
+        "src/pay.py",
+        "C:\\build\\src\\pay.py",
+        "<frozen runpy>",
+        "/usr/lib/python3.11/json/decoder.py",
+        "../etc/passwd.py",
+    ]
+    fresh = PathMapper(source_roots=["/opt/build"], container_prefixes=False)
+    memo = PathMapper(source_roots=["/opt/build"], container_prefixes=False, memo_size=3)
+    for _ in range(3):  # beyond memo_size: the memo is cleared and refilled
+        for path in paths:
+            for module in (None, "shop.pay"):
+                assert memo.map(path, module=module) == fresh.map(path, module=module)
+    assert len(memo._memo) <= 3

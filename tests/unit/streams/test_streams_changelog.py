@@ -14,45 +14,8 @@ from aiokafka.partitioner import DefaultPartitioner
 from streams.agents.aggregates import WindowedCounter
 from streams.changelog import BatchedTable, ChangelogWriter
 from streams.ownership import partition_for
-
-
-class _Batch:
-    def __init__(self, room: int) -> None:
-        self.records: list[tuple[bytes, bytes | None]] = []
-        self._room = room
-
-    def append(self, *, key: bytes, value: bytes | None, timestamp: Any) -> object | None:
-        if len(self.records) >= self._room:
-            return None
-        self.records.append((key, value))
-        return object()
-
-
-class _Producer:
-    def __init__(self, *, room: int = 1_000, fail: bool = False) -> None:
-        self.sent: list[tuple[str, int, list[tuple[bytes, bytes | None]]]] = []
-        self._room, self._fail = room, fail
-
-    def create_batch(self) -> _Batch:
-        return _Batch(self._room)
-
-    async def send_batch(self, batch: _Batch, topic: str, *, partition: int) -> asyncio.Future[None]:
-        self.sent.append((topic, partition, batch.records))
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self._fail:
-            future.set_exception(RuntimeError("broker gone"))
-        else:
-            future.set_result(None)
-        return future
-
-
-class _App:
-    def __init__(self, producer: _Producer) -> None:
-        self.producer = self
-        self._producer = producer
-
-    def _ensure_producer(self) -> _Producer:
-        return self._producer
+from tests.unit.streams.kafka_fakes import FakeApp as _App
+from tests.unit.streams.kafka_fakes import FakeProducer as _Producer
 
 
 class _ChangelogTopic:

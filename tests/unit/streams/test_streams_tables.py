@@ -81,3 +81,19 @@ def test_remember_pending_keeps_the_newest_probes_within_the_horizon():
     assert set(state) == {"a2/0", "a3/1"}  # a1 is too old, and the cap is 2
     state = remember_pending(state, "a2/0", "p2b", 1_700, horizon_ms=500, cap=2)
     assert state["a2/0"] == {"probe": "p2b", "ms": 1_700}
+
+
+def test_remember_alert_at_the_cap_drops_the_oldest_as_the_sort_did():
+    import random
+
+    rng = random.Random(7)
+    state: dict[str, int] | None = None
+    reference: dict[str, int] = {}
+    for i in range(400):
+        ts = 10_000 + rng.randrange(0, 3_000)  # out of order, with ties
+        state, _ = remember_alert(state, f"a{i}", ts, horizon_ms=2_000, cap=16)
+        merged = {**reference, f"a{i}": ts}
+        newest = max(merged.values())
+        merged = {a: t for a, t in merged.items() if t >= newest - 2_000}
+        reference = dict(sorted(merged.items(), key=lambda kv: kv[1])[-16:])
+        assert state == reference
