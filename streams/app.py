@@ -149,7 +149,9 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         aggregates=declare_aggregates(app, settings, writer),
     )
     if batched:
-        register_flush(app, writer, app.output_buffer, interval_ms=tuning.changelog_flush_interval_ms)
+        # The enriched alerts first, as before a commit (streams/consumer.py).
+        buffers = [b for b in (app.output_buffer, writer) if b is not None]
+        register_flush(app, *buffers, interval_ms=tuning.changelog_flush_interval_ms)
     register_expiry(app, engine.aggregates)
     engine.scorer = FrameScorer(engine)
     engine.emitter = Emitter(engine)

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import orjson
 
 from streams import metrics
+from streams.batching import Record, send_partition
 from streams.ownership import partition_for
 
 __all__ = ["BatchedTable", "ChangelogWriter", "register_flush"]
@@ -87,35 +88,32 @@ class ChangelogWriter:
         pending, self._pending, count, self._count = self._pending, {}, self._count, 0
         producer = self._app.producer._ensure_producer()
         for (topic, partition), records in pending.items():
-            batch = producer.create_batch()
-            keys: list[tuple[bytes, bytes | None]] = []
-            for key, value in records.items():
-                if batch.append(key=key, value=value, timestamp=None) is None:
-                    await self._send(producer, batch, topic, partition, keys)
-                    batch, keys = producer.create_batch(), []
-                    batch.append(key=key, value=value, timestamp=None)
-                keys.append((key, value))
-            await self._send(producer, batch, topic, partition, keys)
+            await send_partition(
+                producer,
+                topic,
+                partition,
+                [(key, value, None) for key, value in records.items()],
+                on_sent=self._requeue_on_failure(topic, partition),
+            )
         metrics.CHANGELOG_RECORDS.inc(count)
         return count
 
-    async def _send(
-        self, producer: Any, batch: Any, topic: str, partition: int, records: list[tuple[bytes, bytes | None]]
-    ) -> None:
-        future = await producer.send_batch(batch, topic, partition=partition)
+    def _requeue_on_failure(self, topic: str, partition: int) -> Callable[[Any, list[Record]], None]:
+        def on_sent(future: Any, records: list[Record]) -> None:
+            def done(fut: Any) -> None:
+                if fut.cancelled() or fut.exception() is None:
+                    return
+                metrics.CHANGELOG_FAILURES.inc(len(records))
+                log.error("changelog batch to %s:%s failed, re-queued: %s", topic, partition, fut.exception())
+                slot = self._pending.setdefault((topic, partition), {})
+                for key, value, _ in records:
+                    if key not in slot:  # a newer value of the key is already queued
+                        slot[key] = value
+                        self._count += 1
 
-        def done(fut: Any) -> None:
-            if fut.cancelled() or fut.exception() is None:
-                return
-            metrics.CHANGELOG_FAILURES.inc(len(records))
-            log.error("changelog batch to %s:%s failed, re-queued: %s", topic, partition, fut.exception())
-            slot = self._pending.setdefault((topic, partition), {})
-            for key, value in records:
-                if key not in slot:  # a newer value of the key is already queued
-                    slot[key] = value
-                    self._count += 1
+            future.add_done_callback(done)
 
-        future.add_done_callback(done)
+        return on_sent
 
 
 class BatchedTable:
@@ -173,14 +171,17 @@ class BatchedTable:
         self.delete(key)
 
 
-def register_flush(app: Any, writer: ChangelogWriter, output: Any = None, *, interval_ms: int) -> None:
-    """Flush on a timer (and ``output``, a :class:`streams.output.OutputBuffer`,
-    with it: its agents flush it when idle, this is the backstop)."""
+class _Flushable(Protocol):
+    async def flush(self) -> int: ...
+
+
+def register_flush(app: Any, *buffers: _Flushable, interval_ms: int) -> None:
+    """Flush ``buffers`` (this writer, the output buffer) on a timer, in
+    order: the backstop for writes no agent flushes sooner."""
 
     @app.timer(interval=interval_ms / 1000, name="changelog-flush")
     async def flush_changelogs() -> None:
         if app.should_stop:
             return  # the producer may be gone; unflushed writes were not committed
-        if output is not None:
-            await output.flush()
-        await writer.flush()
+        for buffer in buffers:
+            await buffer.flush()

@@ -31,13 +31,12 @@ import logging
 from typing import Any
 
 from streams import metrics
+from streams.batching import Record, send_partition
 from streams.ownership import partition_for
 
 __all__ = ["OutputBuffer"]
 
 log = logging.getLogger(__name__)
-
-_Record = tuple[bytes, bytes, list[tuple[str, bytes]]]
 
 
 class OutputBuffer:
@@ -45,7 +44,7 @@ class OutputBuffer:
         self._app = app
         self.topic = topic
         self._max_pending = max_pending
-        self._pending: list[_Record] = []
+        self._pending: list[Record] = []
         self._partitions: list[int] | None = None
         # One flush at a time: ``send_batch`` waits while the accumulator is
         # full, and a second flush meanwhile could put a newer version of an
@@ -109,27 +108,18 @@ class OutputBuffer:
             self._pending[:0] = records
             raise
 
-    async def _send_all(self, producer: Any, records: list[_Record]) -> int:
+    async def _send_all(self, producer: Any, records: list[Record]) -> int:
         partitions = self._partitions or [0]
-        by_partition: dict[int, list[_Record]] = {}
+        by_partition: dict[int, list[Record]] = {}
         for record in records:
             partition = partitions[partition_for(record[0], len(partitions))]
             by_partition.setdefault(partition, []).append(record)
         for partition, part in by_partition.items():
-            batch, sent = producer.create_batch(), list[_Record]()
-            for record in part:
-                key, value, headers = record
-                if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
-                    await self._send(producer, batch, partition, sent)
-                    batch, sent = producer.create_batch(), []
-                    batch.append(key=key, value=value, timestamp=None, headers=headers)
-                sent.append(record)
-            await self._send(producer, batch, partition, sent)
+            await send_partition(producer, self.topic, partition, part, on_sent=self._track)
         metrics.MESSAGES_OUT.labels(self.topic).inc(len(records))
         return len(records)
 
-    async def _send(self, producer: Any, batch: Any, partition: int, records: list[_Record]) -> None:
-        future = await producer.send_batch(batch, self.topic, partition=partition)
+    def _track(self, future: Any, records: list[Record]) -> None:
         self._inflight.add(future)
 
         def done(fut: Any) -> None:
@@ -139,7 +129,7 @@ class OutputBuffer:
             self._failed += 1
             # Sent again with the next flush; consumers keep the highest
             # correlation-version, so a reordering is harmless.
-            log.error("output batch to %s:%s failed, re-queued: %s", self.topic, partition, fut.exception())
+            log.error("output batch to %s failed, re-queued: %s", self.topic, fut.exception())
             metrics.OUTPUT_FAILURES.labels(self.topic).inc(len(records))
             self._pending[:0] = records
 

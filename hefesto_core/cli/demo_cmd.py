@@ -187,14 +187,13 @@ def _wait_for(
 def _worker_state(base: str, health: dict[str, Any]) -> str:
     import httpx
 
+    wanted = ("hefesto_stream_messages_in_total{", "hefesto_stream_consumer_lag_messages{")
     try:
         text = httpx.get(f"{base}/metrics", timeout=5.0).text
     except httpx.HTTPError as exc:
-        text = ""
         consumed = f"metrics unavailable ({exc})"
-    wanted = ("hefesto_stream_messages_in_total{", "hefesto_stream_consumer_lag_messages{")
-    lines = [line for line in text.splitlines() if line.startswith(wanted) and not line.endswith(" 0.0")]
-    if text:
+    else:
+        lines = [line for line in text.splitlines() if line.startswith(wanted) and not line.endswith(" 0.0")]
         consumed = "; ".join(lines) or "no message consumed, no lag"
     summary = {k: health.get(k) for k in ("status", "rebalancing", "tables_recovered", "table_keys")}
     return f"last health {orjson.dumps(summary).decode()}; {consumed}"
