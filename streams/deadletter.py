@@ -76,5 +76,5 @@ class DeadLetters:
             value=value,
             headers=dead_letter_headers(exc, topic=topic, partition=partition, offset=offset),
         )
-        metrics.DEAD_LETTERS.labels(topic, code).inc()
-        metrics.MESSAGES_OUT.labels(self._topic.get_topic_name()).inc()
+        metrics.child(metrics.DEAD_LETTERS, topic, code).inc()
+        metrics.child(metrics.MESSAGES_OUT, self._topic.get_topic_name()).inc()

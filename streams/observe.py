@@ -63,9 +63,10 @@ def register(engine: Engine) -> None:
             # Faust keeps its committed offsets only privately.
             committed = consumer._committed_offset.get(tp)
             if highwater is not None and committed is not None:
-                metrics.CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - committed))
+                lag = max(0, highwater - committed)
+                metrics.child(metrics.CONSUMER_LAG, tp.topic, str(tp.partition)).set(lag)
         for name, table in engine.tables.all().items():
-            metrics.TABLE_KEYS.labels(name).set(len(table))
+            metrics.child(metrics.TABLE_KEYS, name).set(len(table))
 
     sink = engine.sink
     if sink is not None:

@@ -116,7 +116,7 @@ class OutputBuffer:
             by_partition.setdefault(partition, []).append(record)
         for partition, part in by_partition.items():
             await send_partition(producer, self.topic, partition, part, on_sent=self._track)
-        metrics.MESSAGES_OUT.labels(self.topic).inc(len(records))
+        metrics.child(metrics.MESSAGES_OUT, self.topic).inc(len(records))
         return len(records)
 
     def _track(self, future: Any, records: list[Record]) -> None:
@@ -130,7 +130,7 @@ class OutputBuffer:
             # Sent again with the next flush; consumers keep the highest
             # correlation-version, so a reordering is harmless.
             log.error("output batch to %s failed, re-queued: %s", self.topic, fut.exception())
-            metrics.OUTPUT_FAILURES.labels(self.topic).inc(len(records))
+            metrics.child(metrics.OUTPUT_FAILURES, self.topic).inc(len(records))
             self._pending[:0] = records
 
         future.add_done_callback(done)

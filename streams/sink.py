@@ -82,7 +82,7 @@ class HistorySink:
         buf.items.append(record)
         if len(buf.items) > self._buffer_max:
             buf.overflow.append(buf.items.popleft())
-        metrics.SINK_BUFFERED.labels(kind.value).set(len(buf.items))
+        metrics.child(metrics.SINK_BUFFERED, kind.value).set(len(buf.items))
 
     def add_alert(self, alert: IrisAlert) -> None:
         self._add(SinkKind.ALERTS, alert)
@@ -111,7 +111,7 @@ class HistorySink:
                     buf.failures += 1
                     delay = min(_MAX_BACKOFF_S, 0.1 * 2 ** min(buf.failures, 10))
                     buf.next_attempt = moment + delay
-                    metrics.SINK_FAILURES.labels(kind.value).inc()
+                    metrics.child(metrics.SINK_FAILURES, kind.value).inc()
                     log.warning(
                         "history store write of %d %s failed (retry in %.1fs): %s",
                         len(batch),
@@ -123,8 +123,8 @@ class HistorySink:
                 buf.failures = 0
                 buf.next_attempt = 0.0
                 written += len(batch)
-                metrics.SINK_WRITTEN.labels(kind.value).inc(len(batch))
-            metrics.SINK_BUFFERED.labels(kind.value).set(len(buf.items))
+                metrics.child(metrics.SINK_WRITTEN, kind.value).inc(len(batch))
+            metrics.child(metrics.SINK_BUFFERED, kind.value).set(len(buf.items))
         return written
 
     def _write(self, kind: SinkKind, batch: list[BaseModel]) -> None:
@@ -138,7 +138,7 @@ class HistorySink:
         records, buf.overflow = buf.overflow, []
         if self._deadletters is None:
             log.error("history sink dropped %d %s: buffer full and no dead-letter topic", len(records), kind)
-            metrics.SINK_DROPPED.labels(kind.value).inc(len(records))
+            metrics.child(metrics.SINK_DROPPED, kind.value).inc(len(records))
             return
         exc = SinkError(f"history store unavailable and the {kind.value} buffer is full")
         for record in records:
@@ -150,7 +150,7 @@ class HistorySink:
                 partition=-1,
                 offset=-1,
             )
-        metrics.SINK_DROPPED.labels(kind.value).inc(len(records))
+        metrics.child(metrics.SINK_DROPPED, kind.value).inc(len(records))
 
     def close(self) -> None:
         if self._store is not None:

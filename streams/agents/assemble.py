@@ -105,7 +105,7 @@ def register(engine: Engine) -> None:
                 late=True,
             )
             await topics.probes.send(key=key.encode(), value=probe.to_bytes())
-            metrics.MESSAGES_OUT.labels(probes_name).inc()
+            metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
 
     async def on_timeout(alert_id: str, state: dict[str, Any] | None) -> None:
         if not state:
@@ -181,4 +181,4 @@ def register(engine: Engine) -> None:
         items = list(tables.assembly.items())
         now_ms = int(time.time() * 1000)
         deadlines.rescan(items, now_ms=now_ms, timeout_ms=timeout_ms, horizon_ms=horizon_ms)
-        metrics.TABLE_KEYS.labels("assembly").set(len(items))
+        metrics.child(metrics.TABLE_KEYS, "assembly").set(len(items))

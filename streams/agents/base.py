@@ -31,7 +31,7 @@ async def guarded(
     shutdown or rebalance) propagate: the event is then not acknowledged and
     will be processed again, which is what at-least-once wants.
     """
-    metrics.MESSAGES_IN.labels(topic).inc()
+    metrics.child(metrics.MESSAGES_IN, topic).inc()
     try:
         await handler(event)
     except MessageError as exc:

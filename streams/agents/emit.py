@@ -128,7 +128,7 @@ class Emitter:
         # views embed it without parsing it back (after a recovery the value
         # is the parsed dict, which serializes the same).
         tables.correlations[alert_id] = orjson.Fragment(encoded)
-        metrics.VERSIONS_EMITTED.labels("first" if version == 1 else "correction").inc()
+        metrics.child(metrics.VERSIONS_EMITTED, "first" if version == 1 else "correction").inc()
         metrics.CONFIDENCE.observe(enriched.correlation_confidence)
         if header.ingest_ms:
             metrics.INGEST_LATENCY.observe(max(0, now_ms - header.ingest_ms) / 1000)
@@ -166,4 +166,4 @@ class Emitter:
             output.add(alert_id.encode(), value, headers)
             return
         await self._engine.topics.enriched.send(key=alert_id.encode(), value=value, headers=headers)
-        metrics.MESSAGES_OUT.labels(self._enriched_name).inc()
+        metrics.child(metrics.MESSAGES_OUT, self._enriched_name).inc()

@@ -18,6 +18,7 @@ here.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from correlator import AlertLocation, PathMapper, locate
@@ -33,10 +34,13 @@ from streams.records import Header, Probe, frame_to_dict
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["register"]
+__all__ = ["make_handler", "register"]
 
 
-def register(engine: Engine) -> None:
+def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Callable[[Any], Awaitable[None]]:
+    """The fan-out's per-alert handler. ``ownership`` defaults to the
+    worker's assignment (``bench/fanout.py`` passes one that owns every
+    partition, to time the local join without a broker)."""
     topics = engine.topics
     settings = engine.settings
     tables = engine.tables
@@ -47,11 +51,11 @@ def register(engine: Engine) -> None:
     mapper = PathMapper(
         source_roots=[str(p) for p in settings.source_roots], container_prefixes=False, memo_size=8_192
     )
-    alerts_name = settings.topic_alerts
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
     paths_name = topics.paths.get_topic_name()
-    ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    if ownership is None:
+        ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
     writer = engine.app.changelog_writer
     # Joining here writes tables by their keys' partitions, which only the
     # batched writer can (streams/changelog.py); not in exactly-once mode.
@@ -68,7 +72,7 @@ def register(engine: Engine) -> None:
             scorer.remember(probe)
             parts[str(probe.frame_index)] = part.state()
             matches.extend(found)
-        metrics.FRAMES_SCORED.labels("fanout").inc(len(probes))
+        metrics.child(metrics.FRAMES_SCORED, "fanout").inc(len(probes))
         state = new_assembly(now_ms=int(time.time() * 1000), header=header, parts=parts)
         await engine.emitter.emit(header.alert_id, state, alert=alert, location=location, matches=matches)
 
@@ -130,25 +134,32 @@ def register(engine: Engine) -> None:
         # The header goes first so that in the common case the assembler knows
         # the expected count before the parts arrive (it copes either way).
         await topics.parts.send(key=alert_key, value=header.to_bytes())
-        metrics.MESSAGES_OUT.labels(parts_name).inc()
+        metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
         for probe in probes:
             if probe.frame_index in local:
                 # This worker owns the file: its part goes straight to the
                 # assembler instead of a round trip through the probes topic.
                 part, _ = engine.scorer.score(probe, alert=alert, location=location)
                 await topics.parts.send(key=alert_key, value=part.to_bytes())
-                metrics.MESSAGES_OUT.labels(parts_name).inc()
-                metrics.FRAMES_SCORED.labels("fanout").inc()
+                metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
+                metrics.child(metrics.FRAMES_SCORED, "fanout").inc()
                 engine.scorer.remember(probe)
             elif probe.file_key:
                 await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
-                metrics.MESSAGES_OUT.labels(probes_name).inc()
+                metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
             else:
                 route = basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path)
                 await topics.paths.send(key=route.encode(), value=probe.to_bytes())
-                metrics.MESSAGES_OUT.labels(paths_name).inc()
+                metrics.child(metrics.MESSAGES_OUT, paths_name).inc()
 
-    @engine.app.agent(topics.alerts, name="fanout")
+    return handle
+
+
+def register(engine: Engine) -> None:
+    handle = make_handler(engine)
+    alerts_name = engine.settings.topic_alerts
+
+    @engine.app.agent(engine.topics.alerts, name="fanout")
     async def fanout(stream: Any) -> None:
         output = engine.app.output_buffer
         async for event in stream.events():

@@ -34,5 +34,5 @@ class LateFindings:
             await self._engine.topics.parts.send(
                 key=alert_id.encode(), value=Rescore(alert_id, file_key).to_bytes()
             )
-            metrics.MESSAGES_OUT.labels(self._parts_name).inc()
+            metrics.child(metrics.MESSAGES_OUT, self._parts_name).inc()
         return len(alert_ids)

@@ -53,8 +53,8 @@ def register(engine: Engine) -> None:
             await topics.parts.send(key=probe.alert_id.encode(), value=failed.to_bytes())
             raise
         await topics.parts.send(key=probe.alert_id.encode(), value=part.to_bytes())
-        metrics.MESSAGES_OUT.labels(parts_name).inc()
-        metrics.FRAMES_SCORED.labels("probe").inc()
+        metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
+        metrics.child(metrics.FRAMES_SCORED, "probe").inc()
         scorer.remember(probe)
 
     @engine.app.agent(topics.probes, name="probe")

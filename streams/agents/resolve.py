@@ -62,7 +62,7 @@ def register(engine: Engine) -> None:
         probe.file_key = file_key(repo, mapping.repo_path or "")
         probe.resolved = True
         await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
-        metrics.MESSAGES_OUT.labels(probes_name).inc()
+        metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
 
     async def resolve_probe(raw: bytes) -> None:
         probe = decode_probe(raw)
@@ -86,7 +86,7 @@ def register(engine: Engine) -> None:
         if mapping.repo_path is None or not alert.repo:
             part = Part(alert_id=probe.alert_id, frame_index=probe.frame_index)
             await topics.parts.send(key=probe.alert_id.encode(), value=part.to_bytes())
-            metrics.MESSAGES_OUT.labels(parts_name).inc()
+            metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
             return
         await forward(probe, frame, mapping, alert.repo)
 
