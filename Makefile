@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/correlation.py
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/stream.py
+	$(BIN)/python bench/fanout.py
 
 clean-broker: $(STAMP)
 	$(BIN)/hefesto kafka stop
