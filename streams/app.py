@@ -35,6 +35,7 @@ class _App(faust.App):
     fetch_max_wait_ms: int = 1500
     trust_offset_jumps: bool = False
     start_offset_topics: frozenset[str] = frozenset()
+    eager_handoff: bool = True
     buffer_tracker: BufferTracker | None = None
     changelog_writer: ChangelogWriter | None = None
     output_buffer: OutputBuffer | None = None
@@ -44,6 +45,7 @@ class _App(faust.App):
             fetch_max_wait_ms=self.fetch_max_wait_ms,
             trust_offset_jumps=self.trust_offset_jumps,
             start_offset_topics=self.start_offset_topics,
+            eager_handoff=self.eager_handoff,
         )
         return transport_cls(self.conf.broker_consumer, self)
 
@@ -113,6 +115,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         datadir=str(datadir),
     )
     app.fetch_max_wait_ms = tuning.fetch_max_wait_ms
+    app.eager_handoff = tuning.eager_handoff
     app.trust_offset_jumps = tuning.processing_guarantee == "exactly_once"
     app.buffer_tracker = BufferTracker(app.producer.buffer)
     batched = tuning.processing_guarantee == "at_least_once"

@@ -84,6 +84,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 class Consumer(faust_aiokafka.Consumer):
     fetch_max_wait_ms: int = 1500
+    eager_handoff: bool = True
     trust_offset_jumps: bool = False
     start_offset_topics: frozenset[str] = frozenset()
 
@@ -111,7 +112,8 @@ class Consumer(faust_aiokafka.Consumer):
         the rest of it is raced against the suspend event as before. Any
         other call is ``mode``'s own."""
         if not (
-            timeout is None
+            self.eager_handoff
+            and timeout is None
             and len(coros) == 2
             and all(asyncio.iscoroutine(c) for c in coros)
             and self.flow_active
@@ -332,6 +334,7 @@ def transport_class(
     fetch_max_wait_ms: int,
     trust_offset_jumps: bool = False,
     start_offset_topics: frozenset[str] = frozenset(),
+    eager_handoff: bool = True,
 ) -> type[Any]:
     """The aiokafka transport class with the fixes above."""
 
@@ -341,6 +344,7 @@ def transport_class(
     _Consumer.fetch_max_wait_ms = fetch_max_wait_ms
     _Consumer.trust_offset_jumps = trust_offset_jumps
     _Consumer.start_offset_topics = start_offset_topics
+    _Consumer.eager_handoff = eager_handoff
 
     class Transport(faust_aiokafka.Transport):
         pass

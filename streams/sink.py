@@ -47,10 +47,22 @@ _METHOD = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Encoded:
+    """An enriched alert with the JSON the stream already sent downstream:
+    the store keeps that text rather than encoding the model again."""
+
+    model: EnrichedAlert
+    payload: bytes
+
+
+_Record = BaseModel | _Encoded
+
+
 @dataclass(slots=True)
 class _Buffer:
-    items: deque[BaseModel] = field(default_factory=deque)
-    overflow: list[BaseModel] = field(default_factory=list)
+    items: deque[_Record] = field(default_factory=deque)
+    overflow: list[_Record] = field(default_factory=list)
     failures: int = 0
     next_attempt: float = 0.0
 
@@ -77,7 +89,7 @@ class HistorySink:
         self._buffer_max = buffer_max
         self._buffers = {kind: _Buffer() for kind in SinkKind}
 
-    def _add(self, kind: SinkKind, record: BaseModel) -> None:
+    def _add(self, kind: SinkKind, record: _Record) -> None:
         buf = self._buffers[kind]
         buf.items.append(record)
         if len(buf.items) > self._buffer_max:
@@ -90,8 +102,9 @@ class HistorySink:
     def add_finding_event(self, event: FindingEvent) -> None:
         self._add(SinkKind.FINDING_EVENTS, event)
 
-    def add_correlation(self, enriched: EnrichedAlert) -> None:
-        self._add(SinkKind.CORRELATIONS, enriched)
+    def add_correlation(self, enriched: EnrichedAlert, *, payload: bytes | None = None) -> None:
+        """``payload``: ``encode_enriched(enriched)``, when the caller has it."""
+        self._add(SinkKind.CORRELATIONS, enriched if payload is None else _Encoded(enriched, payload))
 
     def buffered(self, kind: SinkKind) -> int:
         return len(self._buffers[kind].items)
@@ -127,9 +140,14 @@ class HistorySink:
             metrics.child(metrics.SINK_BUFFERED, kind.value).set(len(buf.items))
         return written
 
-    def _write(self, kind: SinkKind, batch: list[BaseModel]) -> None:
+    def _write(self, kind: SinkKind, batch: list[_Record]) -> None:
         if self._store is None:
             self._store = self._open_store()
+        if any(isinstance(r, _Encoded) for r in batch):
+            models = [r.model if isinstance(r, _Encoded) else r for r in batch]
+            payloads = [r.payload.decode() if isinstance(r, _Encoded) else r.model_dump_json() for r in batch]
+            self._store.record_correlations(models, payloads=payloads)
+            return
         getattr(self._store, _METHOD[kind])(batch)
 
     async def _dead_letter_overflow(self, kind: SinkKind, buf: _Buffer) -> None:
@@ -144,7 +162,7 @@ class HistorySink:
         for record in records:
             await self._deadletters.send_raw(
                 key=_record_key(record),
-                value=encode_model(record),
+                value=record.payload if isinstance(record, _Encoded) else encode_model(record),
                 exc=exc,
                 topic=self._source_topics[kind],
                 partition=-1,
@@ -158,7 +176,9 @@ class HistorySink:
             self._store = None
 
 
-def _record_key(record: BaseModel) -> bytes:
+def _record_key(record: _Record) -> bytes:
+    if isinstance(record, _Encoded):
+        record = record.model
     if isinstance(record, FindingEvent):
         return record.file_key.encode()
     alert_id = getattr(record, "alert_id", None)

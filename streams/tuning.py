@@ -55,6 +55,10 @@ class StreamTuning(BaseSettings):
     )
     heartbeat_interval_ms: int = Field(default=1_000, ge=100)
     uvloop: bool = True
+    eager_handoff: bool = Field(
+        default=True,
+        description="hand fetched records to the agents without four tasks each (streams/handoff.py)",
+    )
     gc_gen0_threshold: int | None = Field(
         default=50_000,
         ge=100,

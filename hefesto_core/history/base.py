@@ -120,10 +120,16 @@ class BaseHistoryStore(ABC):
         if rows:
             self._insert_rows("alerts", list(rows.values()))
 
-    def record_correlations(self, enriched: Sequence[EnrichedAlert]) -> None:
+    def record_correlations(
+        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str] | None = None
+    ) -> None:
+        if payloads is not None and len(payloads) != len(enriched):
+            raise ValueError(f"{len(payloads)} payloads for {len(enriched)} correlations")
         recorded = now_ms()
+        texts: Sequence[str | None] = payloads if payloads is not None else [None] * len(enriched)
         rows = {
-            (e.alert_id, e.correlation_version): correlation_row(e, recorded_ms=recorded) for e in enriched
+            (e.alert_id, e.correlation_version): correlation_row(e, recorded_ms=recorded, payload=text)
+            for e, text in zip(enriched, texts, strict=True)
         }
         if rows:
             self._insert_rows("correlations", list(rows.values()))

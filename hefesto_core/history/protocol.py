@@ -65,8 +65,13 @@ class HistoryStore(Protocol):
 
     def record_alerts(self, alerts: Sequence[IrisAlert]) -> None: ...
 
-    def record_correlations(self, enriched: Sequence[EnrichedAlert]) -> None:
-        """Every ``correlation_version`` is kept."""
+    def record_correlations(
+        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str] | None = None
+    ) -> None:
+        """Every ``correlation_version`` is kept. ``payloads``, when given,
+        are the models' ``model_dump_json()``, already made by the caller
+        (the stream sends that JSON downstream), stored instead of encoding
+        each model again."""
         ...
 
     # -- reads ---------------------------------------------------------------

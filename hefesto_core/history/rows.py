@@ -164,7 +164,9 @@ def alert_row(alert: IrisAlert, *, recorded_ms: int) -> dict[str, Any]:
     }
 
 
-def correlation_row(enriched: EnrichedAlert, *, recorded_ms: int) -> dict[str, Any]:
+def correlation_row(
+    enriched: EnrichedAlert, *, recorded_ms: int, payload: str | None = None
+) -> dict[str, Any]:
     best = enriched.hefesto_findings[0] if enriched.hefesto_findings else None
     file_path = enriched.code_context.file_path if enriched.code_context else None
     return {
@@ -175,7 +177,7 @@ def correlation_row(enriched: EnrichedAlert, *, recorded_ms: int) -> dict[str, A
         "file_path": file_path or (best.file_path if best else None),
         "severity": best.severity.value if best else None,
         "processed_at": to_ms(enriched.processed_at),
-        "payload": enriched.model_dump_json(),
+        "payload": payload if payload is not None else enriched.model_dump_json(),
         "recorded_at": recorded_ms,
     }
 

@@ -134,7 +134,7 @@ class Emitter:
             metrics.INGEST_LATENCY.observe(max(0, now_ms - header.ingest_ms) / 1000)
         metrics.ALERT_LATENCY.observe(max(0.0, now - alert.timestamp.timestamp()))
         if self._engine.sink is not None:
-            self._engine.sink.add_correlation(enriched)
+            self._engine.sink.add_correlation(enriched, payload=encoded)
 
     async def on_duplicate(self, alert_id: str, state: dict[str, Any]) -> None:
         """A replayed alert, header or part (after a crash or rebalance). Its

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from hefesto_core.history import FindingDetail, FindingQuery, HistoryStore
 from hefesto_core.models import FindingStatus
 from tests.integration.history.factories import (
@@ -203,6 +205,14 @@ def test_every_correlation_version_is_kept_and_the_latest_wins(store: HistorySto
     latest = store.latest_correlation("alert_1")
     assert latest == enriched("alert_1", 2, confidence=0.9)
     assert store.latest_correlation("alert_2") is None
+
+
+def test_correlations_given_with_their_json_store_that_json(store: HistoryStore) -> None:
+    model = enriched("alert_9", 1, confidence=0.75)
+    store.record_correlations([model], payloads=[model.model_dump_json()])
+    assert store.latest_correlation("alert_9") == model
+    with pytest.raises(ValueError, match="1 payloads for 2 correlations"):
+        store.record_correlations([model, model], payloads=[model.model_dump_json()])
 
 
 def test_concurrent_writers_lose_nothing(store: HistoryStore) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from hefesto_core.models import EnrichedAlert, IrisAlert
+from streams.codecs import encode_enriched
 from streams.sink import HistorySink, SinkKind
 
 
@@ -16,6 +17,7 @@ class FlakyStore:
         self.failures = failures
         self.alerts: list[IrisAlert] = []
         self.correlations: list[EnrichedAlert] = []
+        self.payloads: list[str | None] = []
         self.events: list[Any] = []
         self.closed = False
 
@@ -28,9 +30,12 @@ class FlakyStore:
         self._maybe_fail()
         self.alerts.extend(alerts)
 
-    def record_correlations(self, enriched: list[EnrichedAlert]) -> None:
+    def record_correlations(
+        self, enriched: list[EnrichedAlert], *, payloads: list[str] | None = None
+    ) -> None:
         self._maybe_fail()
         self.correlations.extend(enriched)
+        self.payloads.extend(payloads if payloads is not None else [None] * len(enriched))
 
     def record_finding_events(self, events: list[Any]) -> None:
         self._maybe_fail()
@@ -131,3 +136,27 @@ def test_every_kind_has_a_store_method(kind: SinkKind):
     from streams.sink import _METHOD
 
     assert hasattr(FlakyStore, _METHOD[kind])
+
+
+async def test_the_json_already_sent_downstream_is_stored_not_encoded_again():
+    store = FlakyStore()
+    sink = _sink(store)
+    first, second = _enriched(1), _enriched(2)
+    sent = encode_enriched(first)
+    sink.add_correlation(first, payload=sent)
+    sink.add_correlation(second)
+    assert await sink.flush(now=0.0) == 2
+    assert store.correlations == [first, second]
+    assert store.payloads == [sent.decode(), second.model_dump_json()]
+
+
+async def test_a_dead_lettered_correlation_carries_the_json_that_was_sent():
+    store = FlakyStore(failures=1_000)
+    dl = RecordingDeadLetters()
+    sink = _sink(store, dl, buffer_max=1)
+    first = encode_enriched(_enriched(1))
+    sink.add_correlation(_enriched(1), payload=first)
+    sink.add_correlation(_enriched(2), payload=encode_enriched(_enriched(2)))
+    await sink.flush(now=0.0)
+    assert [(d["key"], d["value"]) for d in dl.sent] == [(b"a1", first)]
+    assert dl.sent[0]["topic"] == "topic-correlations"
