@@ -143,10 +143,9 @@ class HistorySink:
     def _write(self, kind: SinkKind, batch: list[_Record]) -> None:
         if self._store is None:
             self._store = self._open_store()
-        if any(isinstance(r, _Encoded) for r in batch):
-            models = [r.model if isinstance(r, _Encoded) else r for r in batch]
-            payloads = [r.payload.decode() if isinstance(r, _Encoded) else r.model_dump_json() for r in batch]
-            self._store.record_correlations(models, payloads=payloads)
+        if kind is SinkKind.CORRELATIONS:
+            payloads = [r.payload.decode() if isinstance(r, _Encoded) else None for r in batch]
+            self._store.record_correlations([_model(r) for r in batch], payloads=payloads)
             return
         getattr(self._store, _METHOD[kind])(batch)
 
@@ -176,9 +175,12 @@ class HistorySink:
             self._store = None
 
 
+def _model(record: _Record) -> BaseModel:
+    return record.model if isinstance(record, _Encoded) else record
+
+
 def _record_key(record: _Record) -> bytes:
-    if isinstance(record, _Encoded):
-        record = record.model
+    record = _model(record)
     if isinstance(record, FindingEvent):
         return record.file_key.encode()
     alert_id = getattr(record, "alert_id", None)

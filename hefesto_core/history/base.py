@@ -121,7 +121,7 @@ class BaseHistoryStore(ABC):
             self._insert_rows("alerts", list(rows.values()))
 
     def record_correlations(
-        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str] | None = None
+        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str | None] | None = None
     ) -> None:
         if payloads is not None and len(payloads) != len(enriched):
             raise ValueError(f"{len(payloads)} payloads for {len(enriched)} correlations")

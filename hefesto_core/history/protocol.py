@@ -66,12 +66,12 @@ class HistoryStore(Protocol):
     def record_alerts(self, alerts: Sequence[IrisAlert]) -> None: ...
 
     def record_correlations(
-        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str] | None = None
+        self, enriched: Sequence[EnrichedAlert], *, payloads: Sequence[str | None] | None = None
     ) -> None:
         """Every ``correlation_version`` is kept. ``payloads``, when given,
         are the models' ``model_dump_json()``, already made by the caller
         (the stream sends that JSON downstream), stored instead of encoding
-        each model again."""
+        each model again; a ``None`` entry is encoded here."""
         ...
 
     # -- reads ---------------------------------------------------------------

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -114,40 +115,36 @@ async def test_hand_over_returns_what_wait_first_would_when_the_callback_complet
     assert _other_tasks() == before  # the suspend coroutine was closed, never scheduled
 
 
-async def test_hand_over_of_a_blocked_delivery_completes_when_the_queue_drains() -> None:
-    service = _Service()
+async def _blocked_hand_over(
+    meanwhile: Callable[[asyncio.Queue[int], asyncio.Event], None],
+) -> tuple[Any, asyncio.Queue[int], list[str]]:
+    """Hand over a delivery to a full queue; ``meanwhile`` runs 10 ms later
+    (frees the queue, or suspends the flow)."""
     queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
     queue.put_nowait(0)
     log: list[str] = []
     suspend = asyncio.Event()
 
-    async def drain_later() -> None:
+    async def later() -> None:
         await asyncio.sleep(0.01)
-        queue.get_nowait()
+        meanwhile(queue, suspend)
 
-    drainer = asyncio.ensure_future(drain_later())
-    result = await hand_over(_put(queue, 1, log), suspend.wait(), wait_first=service.wait_first)
-    await drainer
+    task = asyncio.ensure_future(later())
+    result = await hand_over(_put(queue, 1, log), suspend.wait(), wait_first=_Service().wait_first)
+    await task
+    await asyncio.sleep(0)  # let a cancelled delivery unwind
+    return result, queue, log
+
+
+async def test_hand_over_of_a_blocked_delivery_completes_when_the_queue_drains() -> None:
+    result, queue, log = await _blocked_hand_over(lambda queue, _: queue.get_nowait())
     assert result.results == ["delivered"]
     assert log == ["started", "put"]
     assert queue.get_nowait() == 1
 
 
 async def test_a_suspended_flow_interrupts_a_blocked_delivery_as_in_faust() -> None:
-    service = _Service()
-    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
-    queue.put_nowait(0)
-    log: list[str] = []
-    suspend = asyncio.Event()
-
-    async def rebalance_later() -> None:
-        await asyncio.sleep(0.01)
-        suspend.set()
-
-    rebalance = asyncio.ensure_future(rebalance_later())
-    result = await hand_over(_put(queue, 1, log), suspend.wait(), wait_first=service.wait_first)
-    await rebalance
-    await asyncio.sleep(0)  # let the cancelled delivery unwind
+    result, queue, log = await _blocked_hand_over(lambda _, suspend: suspend.set())
     assert log == ["started", "cancelled"]
     assert queue.qsize() == 1
     assert queue.get_nowait() == 0  # the record was not delivered
