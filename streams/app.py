@@ -44,7 +44,6 @@ class _App(faust.App):
         transport_cls = transport_class(
             fetch_max_wait_ms=self.fetch_max_wait_ms,
             trust_offset_jumps=self.trust_offset_jumps,
-            start_offset_topics=self.start_offset_topics,
             eager_handoff=self.eager_handoff,
         )
         return transport_cls(self.conf.broker_consumer, self)
@@ -102,6 +101,9 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         producer_linger=tuning.producer_linger_ms / 1000,
         producer_max_batch_size=tuning.producer_max_batch_size,
         producer_acks=tuning.producer_acks,
+        producer_compression_type=(
+            None if tuning.producer_compression == "none" else tuning.producer_compression
+        ),
         broker_max_poll_records=tuning.max_poll_records,
         broker_commit_interval=tuning.commit_interval_ms / 1000,
         broker_commit_every=tuning.commit_every,

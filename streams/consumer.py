@@ -86,7 +86,17 @@ class Consumer(faust_aiokafka.Consumer):
     fetch_max_wait_ms: int = 1500
     eager_handoff: bool = True
     trust_offset_jumps: bool = False
-    start_offset_topics: frozenset[str] = frozenset()
+
+    @property
+    def start_offset_topics(self) -> frozenset[str]:
+        """The topics the gap watchdog looks after, read from the app when
+        asked: :func:`streams.gaps.register` names them after Faust has
+        built this transport. A copy taken when the transport was built was
+        empty, so no partition without a commit learned its log start: the
+        stall watchdog could not see one that was never fetched, and the
+        commit guard could not hold one that began mid-way (docs/streams.md,
+        Tuning, item 23)."""
+        return frozenset(getattr(self.app, "start_offset_topics", None) or ())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -333,7 +343,6 @@ def transport_class(
     *,
     fetch_max_wait_ms: int,
     trust_offset_jumps: bool = False,
-    start_offset_topics: frozenset[str] = frozenset(),
     eager_handoff: bool = True,
 ) -> type[Any]:
     """The aiokafka transport class with the fixes above."""
@@ -343,7 +352,6 @@ def transport_class(
 
     _Consumer.fetch_max_wait_ms = fetch_max_wait_ms
     _Consumer.trust_offset_jumps = trust_offset_jumps
-    _Consumer.start_offset_topics = start_offset_topics
     _Consumer.eager_handoff = eager_handoff
 
     class Transport(faust_aiokafka.Transport):

@@ -152,8 +152,8 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         engine.topics.paths.get_topic_name(),
     }
 
-    # Read by the consumer's commit guard (streams/consumer.py, fix 5); the
-    # transport is built when the worker starts, after this.
+    # Read by the consumer's commit guard (streams/consumer.py, fix 5) each
+    # time it asks: Faust has built the consumer before this runs.
     app.start_offset_topics = frozenset(sources)
 
     @app.timer(interval=2.0, name="stall-watchdog")

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from aiokafka import codec
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ProcessingGuarantee", "StreamTuning", "load_tuning"]
 
 ProcessingGuarantee = Literal["at_least_once", "exactly_once"]
+Compression = Literal["none", "gzip", "lz4", "zstd", "snappy"]
+
+# The Python package each codec needs in aiokafka, for the error when it is
+# missing (aiokafka does lz4, zstd and snappy through cramjam).
+_CODECS = {
+    "gzip": (codec.has_gzip, "zlib"),
+    "lz4": (codec.has_lz4, "cramjam"),
+    "zstd": (codec.has_zstd, "cramjam"),
+    "snappy": (codec.has_snappy, "cramjam"),
+}
 
 
 class StreamTuning(BaseSettings):
@@ -28,6 +39,11 @@ class StreamTuning(BaseSettings):
         description="aiokafka fetch_max_wait_ms; Faust hard-codes 1500, which holds probes back",
     )
     producer_linger_ms: int = Field(default=1, ge=0, le=1_000)
+    producer_compression: Compression = Field(
+        default="none",
+        description="compression of every record batch the worker sends (lz4, zstd and snappy need their "
+        "Python codec installed)",
+    )
     producer_acks: Literal[-1, 1] = Field(
         default=-1,
         description="-1 = all in-sync replicas (durable); 1 = leader only (faster, can lose on failover)",
@@ -80,6 +96,16 @@ class StreamTuning(BaseSettings):
     sink_flush_interval_ms: int = Field(default=500, ge=10)
     sink_buffer_max: int = Field(default=50_000, ge=1)
     sink_enabled: bool = True
+
+    @field_validator("producer_compression")
+    @classmethod
+    def _codec_installed(cls, value: Compression) -> Compression:
+        # aiokafka would only fail when the worker's producer starts.
+        if value != "none":
+            available, package = _CODECS[value]
+            if not available():
+                raise ValueError(f"compression {value!r} needs the Python package {package!r} installed")
+        return value
 
 
 def load_tuning(**overrides: object) -> StreamTuning:

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["health_payload", "register"]
+__all__ = ["consumer_payload", "health_payload", "register"]
 
 
 def health_payload(engine: Engine) -> dict[str, Any]:
@@ -30,6 +30,38 @@ def health_payload(engine: Engine) -> dict[str, Any]:
     }
 
 
+def consumer_payload(engine: Engine) -> dict[str, Any]:
+    """Per assigned partition of the topics the agents read: where the
+    consumer stands (Faust keeps this privately). For an operator asking why
+    a partition's lag does not move, and for the kill tests' diagnosis."""
+    consumer = engine.app.consumer
+    if consumer is None:
+        return {"partitions": {}}
+    sources: frozenset[str] = getattr(engine.app, "start_offset_topics", frozenset())
+    paused: set[Any] = getattr(consumer, "_paused_partitions", set())
+    active: set[Any] = getattr(consumer, "_active_partitions", None) or set()
+    out: dict[str, Any] = {}
+    for tp in sorted(consumer.assignment()):
+        if sources and tp.topic not in sources:
+            continue
+        acked = list(consumer._acked.get(tp) or ())
+        try:
+            highwater = consumer.highwater(tp)
+        except Exception:  # nothing fetched from it yet
+            highwater = None
+        out[f"{tp.topic}:{tp.partition}"] = {
+            "committed": consumer._committed_offset.get(tp),
+            "head": consumer.head_offset(tp) if hasattr(consumer, "head_offset") else None,
+            "read_offset": consumer._read_offset.get(tp),
+            "highwater": highwater,
+            "acked": {"count": len(acked), "min": min(acked, default=None), "max": max(acked, default=None)},
+            "paused": tp in paused,
+            "active": tp in active,
+            "buffered": tp in consumer._buffered_partitions,
+        }
+    return {"partitions": out}
+
+
 def register(engine: Engine) -> None:
     app = engine.app
 
@@ -37,6 +69,10 @@ def register(engine: Engine) -> None:
     async def health(web: Any, request: Any) -> Any:
         payload = health_payload(engine)
         return web.json(payload, status=200 if payload["status"] == "ok" else 503)
+
+    @app.page("/consumer")
+    async def consumer_state(web: Any, request: Any) -> Any:
+        return web.json(consumer_payload(engine))
 
     @app.page("/tables/{name}/")
     async def table_dump(web: Any, request: Any, name: str) -> Any:

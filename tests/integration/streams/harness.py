@@ -53,6 +53,9 @@ class Worker:
     def metrics(self) -> str:
         return httpx.get(self.url("/metrics"), timeout=5).text
 
+    def consumer(self) -> dict[str, Any]:
+        return dict(httpx.get(self.url("/consumer"), timeout=5).json()["partitions"])
+
     def stop(self, *, kill: bool = False) -> None:
         if self.proc.poll() is not None:
             return
@@ -148,6 +151,10 @@ class StreamEnv:
         message counters, and every thread's stack (SIGUSR1, see
         streams/worker.py), then the end of its log."""
         parts = [f"health: {worker.health()}"]
+        try:
+            parts += [f"consumer {tp}: {state}" for tp, state in worker.consumer().items()]
+        except httpx.HTTPError as exc:
+            parts.append(f"consumer: {exc}")
         try:
             parts += [
                 line

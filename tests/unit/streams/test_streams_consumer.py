@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ def consumer() -> Any:
     c._first_tracked = {}
     c._expected_head = {}
     c._start_offset = {}
+    c.app = SimpleNamespace(start_offset_topics=frozenset())
     return c
 
 
@@ -63,7 +66,7 @@ def test_without_a_commit_the_head_is_the_log_start_not_where_reading_began(cons
     # A restarted worker's first record of alerts:1 was offset 98: a fetch
     # during recovery had moved the position, and nobody had committed 0-97.
     tp = _TP("alerts", 1)
-    consumer.start_offset_topics = frozenset({"alerts"})
+    consumer.app = SimpleNamespace(start_offset_topics=frozenset({"alerts"}))
     consumer._first_tracked[tp] = 98
     consumer._acked[tp] = [98, 99]
     consumer._acked_index[tp] = {98, 99}
@@ -75,6 +78,26 @@ def test_without_a_commit_the_head_is_the_log_start_not_where_reading_began(cons
     consumer._acked[tp] = list(range(100))
     consumer._acked_index[tp] = set(range(100))
     assert consumer._new_offset(tp) == 100
+
+
+def test_the_worker_consumer_knows_the_watched_topics(tmp_path: Path):
+    """Through the engine a worker builds: the gap watchdog names its topics
+    after Faust built the consumer, and a copy taken at build time was empty
+    (no partition without a commit then learned its log start)."""
+    from faust.types import TP
+
+    from hefesto_core.settings import Settings
+    from streams.app import create_engine
+    from streams.tuning import load_tuning
+
+    settings = Settings(app_id="unit-watch", data_dir=tmp_path)
+    engine = create_engine(settings, load_tuning(), with_sink=False)
+    consumer = engine.app.consumer
+    for topic in (settings.topic_alerts, settings.topic_findings, engine.topics.probes.get_topic_name()):
+        assert consumer.needs_start_offset(TP(topic, 0)), topic
+    assert not consumer.needs_start_offset(TP(settings.topic_enriched, 0))  # not consumed by an agent
+    consumer.set_start_offsets({TP(settings.topic_alerts, 0): 0})
+    assert not consumer.needs_start_offset(TP(settings.topic_alerts, 0))
 
 
 def test_an_offset_without_a_record_becomes_a_gap_after_the_reread(consumer):
