@@ -5,8 +5,11 @@ throughput on the real broker.
 in-app frames are offered at each rate for ``--duration`` seconds, with one
 and with two workers (``python -m streams`` subprocesses). Latency is the
 time from handing an alert to the producer to reading its enriched alert
-back (version 1). Figures are printed and written to
-``bench/results/stream.json``.
+back (version 1). Each run also reports the CPU the workers and our own
+broker used per delivered alert, which varies much less between runs than
+the saturated throughput does. Before the first measured rate, ``--warmup``
+seconds of unmeasured load let the broker's JVM compile its hot paths.
+Figures are printed and written to ``bench/results/stream.json``.
 
     .venv/bin/python bench/stream.py                      # the full matrix (starts its own broker)
     .venv/bin/python bench/stream.py --rates 1000 --workers 1 --duration 10
@@ -164,15 +167,7 @@ class Workers:
         raise RuntimeError(f"timed out waiting for {what}: {self.health()}")
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for proc, _ in self.procs:
-            try:
-                with open(f"/proc/{proc.pid}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except OSError:
-                pass
-        return total
+        return sum(_cpu_seconds(proc.pid) for proc, _ in self.procs)
 
     def stop(self) -> None:
         for proc, _ in self.procs:
@@ -184,6 +179,18 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a live process, from /proc (0.0 when unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _pct(sorted_ms: list[float], q: float) -> float | None:
@@ -275,7 +282,14 @@ async def _run_rate(
 
 
 def run_config(
-    bootstrap: str, n_workers: int, rates: list[int], duration_s: float, drain_s: float
+    bootstrap: str,
+    n_workers: int,
+    rates: list[int],
+    duration_s: float,
+    drain_s: float,
+    *,
+    broker_pid: int | None = None,
+    echo: bool = True,
 ) -> list[dict[str, Any]]:
     prefix = f"bench-stream-{uuid.uuid4().hex[:8]}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
@@ -301,12 +315,22 @@ def run_config(
         # A short warm-up so that connection set-up is not measured.
         asyncio.run(_run_rate(bootstrap, workers.topics, 200, 2.0, 10.0, seed=0))
         for rate in rates:
-            cpu0, t0 = workers.cpu_seconds(), time.monotonic()
+            cpu0, broker0, t0 = workers.cpu_seconds(), _cpu_seconds(broker_pid), time.monotonic()
             result = asyncio.run(_run_rate(bootstrap, workers.topics, rate, duration_s, drain_s, seed=rate))
+            worker_cpu_s, elapsed_s = workers.cpu_seconds() - cpu0, time.monotonic() - t0
             result["workers"] = n_workers
             result["load_average_1m"] = round(os.getloadavg()[0], 2)
-            result["worker_cpu_cores"] = round((workers.cpu_seconds() - cpu0) / (time.monotonic() - t0), 2)
-            print(_line(result), flush=True)
+            result["worker_cpu_cores"] = round(worker_cpu_s / elapsed_s, 2)
+            # Per delivered alert: at a rate every configuration keeps up
+            # with, far steadier between runs than the saturated throughput.
+            delivered = max(result["delivered"], 1)
+            result["worker_cpu_ms_per_alert"] = round(worker_cpu_s * 1000 / delivered, 3)
+            if broker_pid is not None:
+                broker_cpu_s = _cpu_seconds(broker_pid) - broker0
+                result["broker_cpu_cores"] = round(broker_cpu_s / elapsed_s, 2)
+                result["broker_cpu_ms_per_alert"] = round(broker_cpu_s * 1000 / delivered, 3)
+            if echo:
+                print(_line(result), flush=True)
             results.append(result)
             time.sleep(2.0)
     finally:
@@ -337,10 +361,18 @@ def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         cells.setdefault((r["workers"], r["offered_rate"]), []).append(r)
     out = []
     for (workers, rate), rs in cells.items():
-        figures = ("actual_offered_rate", "delivered", "throughput_per_s", "worker_cpu_cores")
+        figures = (
+            "actual_offered_rate",
+            "delivered",
+            "throughput_per_s",
+            "worker_cpu_cores",
+            "worker_cpu_ms_per_alert",
+            "broker_cpu_cores",
+            "broker_cpu_ms_per_alert",
+        )
         cell: dict[str, Any] = {"workers": workers, "offered_rate": rate, "runs": len(rs)}
         cell["sent"] = rs[0]["sent"]
-        cell |= {name: _median([r[name] for r in rs]) for name in figures}
+        cell |= {name: _median([r.get(name) for r in rs]) for name in figures}
         cell["latency_ms"] = {
             q: _median([r["latency_ms"][q] for r in rs]) for q in ("p50", "p95", "p99", "max")
         }
@@ -354,15 +386,21 @@ def _line(r: dict[str, Any]) -> str:
         f"workers={r['workers']} offered={r['offered_rate']}/s (actual {r['actual_offered_rate']}/s) "
         f"delivered={r['delivered']}/{r['sent']} throughput={r['throughput_per_s']}/s "
         f"p50={lat['p50']}ms p95={lat['p95']}ms p99={lat['p99']}ms max={lat['max']}ms "
-        f"worker_cpu={r['worker_cpu_cores']} cores"
+        f"worker_cpu={r['worker_cpu_cores']} cores ({r.get('worker_cpu_ms_per_alert')} ms/alert)"
+        + (
+            f" broker_cpu={r['broker_cpu_cores']} cores ({r.get('broker_cpu_ms_per_alert')} ms/alert)"
+            if r.get("broker_cpu_cores") is not None
+            else ""
+        )
     )
 
 
 @contextlib.contextmanager
 def _broker(bootstrap: str | None) -> Any:
-    """(bootstrap, description): the given cluster, or a broker of our own."""
+    """(bootstrap, description, broker pid or None): the given cluster, or a
+    broker of our own."""
     if bootstrap:
-        yield bootstrap, f"existing cluster at {bootstrap}"
+        yield bootstrap, f"existing cluster at {bootstrap}", None
         return
     from hefesto_core.kafka.broker import LocalBroker
     from hefesto_core.settings import load_settings
@@ -376,6 +414,7 @@ def _broker(bootstrap: str | None) -> Any:
         yield (
             status.bootstrap,
             f"Apache Kafka {broker.version} started by the benchmark at {status.bootstrap}",
+            status.pid,
         )
     finally:
         broker.stop()
@@ -404,23 +443,41 @@ def main() -> None:
         action="store_true",
         help="run every rate on the same workers and topics (default: fresh ones per rate)",
     )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=45.0,
+        help="seconds of unmeasured load (500 alerts/s, one worker) first, so that the broker's JVM has "
+        "compiled its hot paths; 0 to skip",
+    )
     args = parser.parse_args()
 
     tuning = {k: v for k, v in os.environ.items() if k.startswith("HEFESTO_STREAM_")}
     runs: list[dict[str, Any]] = []
-    with _broker(args.bootstrap) as (bootstrap, kafka):
+    with _broker(args.bootstrap) as (bootstrap, kafka, broker_pid):
         print(f"kafka: {kafka}", flush=True)
+        if args.warmup > 0:
+            # A fresh broker spends the first half-minute or so of load
+            # compiling (its C2 compiler threads took 0.45 of a core in the
+            # first 10 s at 500 alerts/s, 0.25 in the next, ~0 after 40 s),
+            # and on two cores every such cycle is taken from the worker.
+            print(f"warming up the broker for {args.warmup:.0f} s (not measured) ...", flush=True)
+            run_config(bootstrap, 1, [500], args.warmup, 5.0, broker_pid=broker_pid, echo=False)
         for repeat in range(args.repeat):
             for n in args.workers:
                 if args.shared_workers:
-                    batch = run_config(bootstrap, n, args.rates, args.duration, args.drain)
+                    batch = run_config(
+                        bootstrap, n, args.rates, args.duration, args.drain, broker_pid=broker_pid
+                    )
                 else:
                     # Fresh workers and topics per rate: a rate the engine
                     # cannot keep up with leaves a backlog that would be
                     # measured as the next rate's latency.
                     batch = []
                     for rate in args.rates:
-                        batch.extend(run_config(bootstrap, n, [rate], args.duration, args.drain))
+                        batch.extend(
+                            run_config(bootstrap, n, [rate], args.duration, args.drain, broker_pid=broker_pid)
+                        )
                 runs.extend({**r, "repeat": repeat} for r in batch)
     medians = _medians(runs)
     if args.repeat > 1:
