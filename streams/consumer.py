@@ -95,7 +95,7 @@ class Consumer(faust_aiokafka.Consumer):
         empty, so no partition without a commit learned its log start: the
         stall watchdog could not see one that was never fetched, and the
         commit guard could not hold one that began mid-way (docs/streams.md,
-        Tuning, item 23)."""
+        Faust bugs, item 8)."""
         return frozenset(getattr(self.app, "start_offset_topics", None) or ())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

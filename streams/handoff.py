@@ -23,10 +23,11 @@ did with Faust's tasks: the agents then take records as fast as they are
 handed over. Without that turn the consumer handed over up to 100 records
 (Faust's own ``yield_every``) before an agent ran, and in
 ``test_tables_recover_after_kill_9_and_no_alert_is_lost`` a restarted
-worker stopped making progress on some partitions in 4 of 4 runs. We did
-not find why. With the turn, that test failed once more in many runs, with
-no log kept (docs/streams.md, Tuning, item 18), and
-``HEFESTO_STREAM_EAGER_HANDOFF=false`` gives Faust's own hand-off back.
+worker stopped making progress on some partitions far more often. The
+cause was ours, in the watchdogs (docs/streams.md, Faust bugs, item 8);
+with it fixed, the turn made no measurable difference to throughput and is
+kept. ``HEFESTO_STREAM_EAGER_HANDOFF=false`` gives Faust's own hand-off
+back.
 """
 
 from __future__ import annotations

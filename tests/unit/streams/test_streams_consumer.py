@@ -100,6 +100,21 @@ def test_the_worker_consumer_knows_the_watched_topics(tmp_path: Path):
     assert not consumer.needs_start_offset(TP(settings.topic_alerts, 0))
 
 
+def test_the_worker_consumer_gets_every_tuning_knob(tmp_path: Path):
+    """The knobs copied into the transport class must be set on the app
+    before Faust builds the transport (the watched topics were not)."""
+    from hefesto_core.settings import Settings
+    from streams.app import create_engine
+    from streams.tuning import load_tuning
+
+    tuning = load_tuning(eager_handoff=False, fetch_max_wait_ms=77)
+    engine = create_engine(Settings(app_id="unit-knobs", data_dir=tmp_path), tuning, with_sink=False)
+    consumer = engine.app.consumer
+    assert consumer.eager_handoff is False
+    assert consumer.fetch_max_wait_ms == 77
+    assert consumer.trust_offset_jumps is False  # at-least-once
+
+
 def test_an_offset_without_a_record_becomes_a_gap_after_the_reread(consumer):
     tp = "t:2"
     consumer._committed_offset[tp] = 10
