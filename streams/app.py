@@ -21,6 +21,7 @@ from streams.changelog import ChangelogWriter, register_flush
 from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.output import OutputBuffer
+from streams.retention import Evictions
 from streams.sink import HistorySink, SinkKind
 from streams.tables import EngineTables, declare_tables
 from streams.topics import EngineTopics, declare_topics
@@ -58,6 +59,7 @@ class Engine:
     tables: EngineTables
     deadletters: DeadLetters
     deadlines: Deadlines
+    evictions: Evictions
     sink: HistorySink | None
     aggregates: Aggregates
     # Built from the engine itself, right after it (see create_engine).
@@ -150,6 +152,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         tables=tables,
         deadletters=deadletters,
         deadlines=Deadlines(),
+        evictions=Evictions(),
         sink=sink,
         aggregates=declare_aggregates(app, settings, writer),
     )

@@ -164,6 +164,11 @@ class BatchedTable:
         self.table.data.pop(key, None)
         self._writer.put(self._changelog(), route or key, orjson.dumps(key), None)  # a tombstone
 
+    def forget(self, key: str) -> None:
+        """Drop ``key`` from the local store only, writing no tombstone: for
+        state whose changelog deletes it by time (streams/retention.py)."""
+        self.table.data.pop(key, None)
+
     def __setitem__(self, key: str, value: Any) -> None:
         self.set(key, value)
 

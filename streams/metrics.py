@@ -16,6 +16,7 @@ __all__ = [
     "CONFIDENCE",
     "CONSUMER_LAG",
     "DEAD_LETTERS",
+    "EVICTED_ALERTS",
     "FRAMES_SCORED",
     "INGEST_LATENCY",
     "LATE_RESOLUTIONS",
@@ -65,6 +66,10 @@ CONFIDENCE = Histogram(
     "hefesto_stream_correlation_confidence",
     "correlation_confidence of emitted enriched alerts",
     buckets=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0),
+)
+EVICTED_ALERTS = Counter(
+    "hefesto_stream_evicted_alerts_total",
+    "Finished alerts forgotten from assembly and correlations past the late-finding horizon",
 )
 TABLE_KEYS = Gauge("hefesto_stream_table_keys", "Keys held by this worker per table", ["table"])
 CONSUMER_LAG = Gauge(

@@ -19,6 +19,9 @@ pruned on write and ignored on read, and at most ``recent_alerts_per_file``
 of the newest are kept. Faust's own windowed tables cannot be read outside
 the agent that writes them, nor enumerate "all alerts of a file within the
 window" in one read, which is exactly the question a late finding asks.
+
+``assembly`` and ``correlations`` hold an alert only until that same
+horizon has passed (see :mod:`streams.retention`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 from hefesto_core.models import FindingEvent, FindingEventKind
 from hefesto_core.settings import Settings
 from streams.changelog import BatchedTable, ChangelogWriter
+from streams.retention import changelog_retention
 
 __all__ = [
     "EngineTables",
@@ -132,14 +136,29 @@ class EngineTables:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def declare_table(app: Any, name: str, *, partitions: int, help_: str) -> Any:
-    """A changelog-backed table of JSON values under ``str`` keys."""
-    return app.Table(name, default=None, partitions=partitions, key_type=str, value_type=None, help=help_)
+def declare_table(
+    app: Any, name: str, *, partitions: int, help_: str, topic_configs: dict[str, str] | None = None
+) -> Any:
+    """A changelog-backed table of JSON values under ``str`` keys;
+    ``topic_configs`` go to its changelog topic when Faust creates it."""
+    return app.Table(
+        name,
+        default=None,
+        partitions=partitions,
+        key_type=str,
+        value_type=None,
+        help=help_,
+        extra_topic_configs=topic_configs,
+    )
 
 
 def declare_tables(app: Any, settings: Settings, writer: ChangelogWriter) -> EngineTables:
-    def table(name: str, help_: str, *, batched: bool = False) -> Any:
-        declared = declare_table(app, name, partitions=settings.topic_partitions, help_=help_)
+    def table(
+        name: str, help_: str, *, batched: bool = False, topic_configs: dict[str, str] | None = None
+    ) -> Any:
+        declared = declare_table(
+            app, name, partitions=settings.topic_partitions, help_=help_, topic_configs=topic_configs
+        )
         # Batched tables are written on every alert, and by agents of
         # different source topics (the fan-out joins locally, see
         # streams/ownership.py): see streams/changelog.py.
@@ -150,8 +169,16 @@ def declare_tables(app: Any, settings: Settings, writer: ChangelogWriter) -> Eng
         recent_alerts_by_file=table(
             "recent_alerts_by_file", "alerts that went through each file, windowed", batched=True
         ),
-        assembly=table("assembly", "parts gathered per alert", batched=True),
-        correlations=table("correlations", "latest enriched alert per alert_id", batched=True),
+        # Per alert, so kept only for the late-finding horizon (streams/retention.py).
+        assembly=table(
+            "assembly", "parts gathered per alert", batched=True, topic_configs=changelog_retention(settings)
+        ),
+        correlations=table(
+            "correlations",
+            "latest enriched alert per alert_id",
+            batched=True,
+            topic_configs=changelog_retention(settings),
+        ),
         paths_by_basename=table("paths_by_basename", "repo files per repo:basename, for suffix mapping"),
         pending_paths=table("pending_paths", "probes waiting for a file with their basename to be known"),
     )

@@ -6,24 +6,32 @@ changes the result.
 
 State lives in the ``assembly`` table, so a restarted worker resumes
 half-gathered alerts; deadlines live in memory and are rebuilt from the
-table by :meth:`Deadlines.rescan`.
+table by :meth:`Deadlines.rescan` after each change of assignment. Finished
+alerts are forgotten past the late-finding horizon (streams/retention.py).
 """
 
 from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from streams import metrics
 from streams.agents.base import guarded
 from streams.agents.emit import fingerprint, is_complete, new_assembly, resolved_header
+from streams.ownership import Ownership
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
+from streams.retention import Evictions
+from streams.retention import horizon_ms as late_horizon_ms
 
 if TYPE_CHECKING:
     from streams.app import Engine
 
 __all__ = ["Deadlines", "fingerprint", "is_complete", "register", "resolved_header"]
+
+# At the timer's interval, more than any sustained alert rate needs.
+EVICT_PER_TICK = 20_000
 
 
 class Deadlines:
@@ -58,20 +66,28 @@ class Deadlines:
         return len(self._heap)
 
     def rescan(
-        self, items: list[tuple[str, dict[str, Any]]], *, now_ms: int, timeout_ms: int, horizon_ms: int
+        self,
+        items: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        now_ms: int,
+        timeout_ms: int,
+        horizon_ms: int,
+        evictions: Evictions,
     ) -> int:
-        """Schedule unfinished entries that have no deadline here (after a
-        restart or a rebalance moved them to this worker), and finished ones
-        that are past the late-finding horizon (to evict them)."""
+        """After a restart or a rebalance moved entries to this worker:
+        schedule the unfinished ones that have no deadline here, and the
+        eviction of the finished ones (at once for those that came back
+        already past the late-finding horizon). Returns how many
+        deadlines were added."""
         added = 0
         for alert_id, state in items:
-            if not state or alert_id in self._known:
+            if not state:
                 continue
-            if not state.get("version"):
+            if state.get("version"):
+                started = (state.get("header") or {}).get("ingest_ms") or state.get("first_ms") or now_ms
+                evictions.schedule(alert_id, int(started) + horizon_ms)
+            elif alert_id not in self._known:
                 self.schedule(alert_id, max(now_ms, state.get("first_ms", now_ms) + timeout_ms))
-                added += 1
-            elif now_ms - int((state.get("header") or {}).get("ingest_ms") or now_ms) > horizon_ms:
-                self.schedule(alert_id, now_ms)
                 added += 1
         return added
 
@@ -80,7 +96,7 @@ def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     deadlines = engine.deadlines
     timeout_ms = settings.assemble_timeout_ms
-    horizon_ms = settings.correlation_window_ms + settings.grace_ms
+    horizon_ms = late_horizon_ms(settings)
     parts_name = topics.parts.get_topic_name()
     emitter = engine.emitter
     emit, on_duplicate = emitter.emit, emitter.on_duplicate
@@ -107,15 +123,25 @@ def register(engine: Engine) -> None:
             await topics.probes.send(key=key.encode(), value=probe.to_bytes())
             metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
 
+    def evict(alert_id: str, now_ms: int) -> bool:
+        """Forget a finished alert past the horizon (streams/retention.py)."""
+        state = tables.assembly.get(alert_id)
+        if state is not None:
+            if not state.get("version"):
+                return False  # unfinished: its deadline decides
+            started = (state.get("header") or {}).get("ingest_ms") or state.get("first_ms") or now_ms
+            if now_ms - int(started) < horizon_ms:
+                return False
+            tables.assembly.forget(alert_id)
+        tables.correlations.forget(alert_id)
+        return True
+
     async def on_timeout(alert_id: str, state: dict[str, Any] | None) -> None:
         if not state:
             return
         now_ms = int(time.time() * 1000)
         if state.get("version"):
-            if now_ms - int(state["header"]["ingest_ms"] or now_ms) > horizon_ms:
-                # Past the window no late finding can re-score it: the
-                # correlations table keeps the answer, the parts can go.
-                del tables.assembly[alert_id]
+            evict(alert_id, now_ms)
             return
         if state.get("header") is not None:
             await emit(alert_id, state)
@@ -174,11 +200,29 @@ def register(engine: Engine) -> None:
         for alert_id in deadlines.due(int(time.time() * 1000)):
             await topics.parts.send(key=alert_id.encode(), value=Timeout(alert_id).to_bytes())
 
-    @engine.app.timer(interval=5.0, name="assembly-rescan")
+    evictions = engine.evictions
+    ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    scanned: dict[str, Any] = {"for": None}
+
+    @engine.app.timer(interval=engine.tuning.timer_interval_ms / 1000, name="assembly-rescan")
     async def rescan() -> None:
-        if engine.app.rebalancing:
+        app = engine.app
+        if app.rebalancing or app.in_recovery:
             return
-        items = list(tables.assembly.items())
         now_ms = int(time.time() * 1000)
-        deadlines.rescan(items, now_ms=now_ms, timeout_ms=timeout_ms, horizon_ms=horizon_ms)
-        metrics.child(metrics.TABLE_KEYS, "assembly").set(len(items))
+        # A whole-table scan only when the assignment changed (entries
+        # recovered here have no deadline or eviction yet): the table holds
+        # every alert of the horizon, millions at high rates.
+        assignment = (app.consumer_generation_id, ownership.owned())
+        if assignment != scanned["for"]:
+            scanned["for"] = assignment
+            deadlines.rescan(
+                tables.assembly.items(),
+                now_ms=now_ms,
+                timeout_ms=timeout_ms,
+                horizon_ms=horizon_ms,
+                evictions=evictions,
+            )
+        evicted = sum(evict(alert_id, now_ms) for alert_id in evictions.due(now_ms, limit=EVICT_PER_TICK))
+        if evicted:
+            metrics.EVICTED_ALERTS.inc(evicted)

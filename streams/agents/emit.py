@@ -20,6 +20,7 @@ from hefesto_core.models import EnrichedAlert, FindingMatch, IrisAlert
 from streams import metrics
 from streams.codecs import encode_enriched
 from streams.records import Header, Part
+from streams.retention import horizon_ms
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -81,6 +82,7 @@ class Emitter:
         self._tables = engine.tables
         self._settings = engine.settings
         self._enriched_name = engine.topics.enriched.get_topic_name()
+        self._horizon_ms = horizon_ms(engine.settings)
 
     async def emit(
         self,
@@ -123,6 +125,10 @@ class Emitter:
         encoded = encode_enriched(enriched)
         await self.send_enriched(alert_id, encoded, version)
         self._engine.deadlines.cancel(alert_id)
+        if version == 1:
+            # Past the horizon no late finding can change the answer.
+            start_ms = header.ingest_ms or int(state.get("first_ms") or now_ms)
+            self._engine.evictions.schedule(alert_id, start_ms + self._horizon_ms)
         tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
         # The JSON just sent, kept as is: its changelog write and the table
         # views embed it without parsing it back (after a recovery the value
