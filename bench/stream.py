@@ -9,10 +9,19 @@ back (version 1). Each run also reports the CPU the workers and our own
 broker used per delivered alert, which varies much less between runs than
 the saturated throughput does. Before the first measured rate, ``--warmup``
 seconds of unmeasured load let the broker's JVM compile its hot paths.
+
+Each cell runs a baseline first (``--engines``, default ``relay hefesto``):
+``bench/relay.py``, which moves the bytes the engine writes per alert
+through the same broker with plain aiokafka and nothing else (no Faust, no
+correlation). A rate the relay cannot sustain is out of reach, on this
+machine, of an engine that consumes and produces the same way and writes
+those bytes; the engine's throughput is also printed as a share of the
+relay's. ``relay-min`` writes only the enriched record.
 Figures are printed and written to ``bench/results/stream.json``.
 
     .venv/bin/python bench/stream.py                      # the full matrix (starts its own broker)
     .venv/bin/python bench/stream.py --rates 1000 --workers 1 --duration 10
+    .venv/bin/python bench/stream.py --engines relay-min relay hefesto --rates 1000 2000 --workers 1
     HEFESTO_STREAM_FETCH_MAX_WAIT_MS=1500 .venv/bin/python bench/stream.py --label faust-default-fetch ...
 """
 
@@ -33,16 +42,18 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "stream.json"
 N_FILES, PER_FILE = 2_000, 5
 PARTITIONS = 4
+Engine = Literal["hefesto", "relay", "relay-min"]
 
 
 def _free_port() -> int:
@@ -113,8 +124,12 @@ def _alert(alert_id: str, rng: random.Random) -> bytes:
 
 
 class Workers:
-    def __init__(self, prefix: str, bootstrap: str, n: int, data_dir: Path) -> None:
+    """``n`` engine workers (``python -m streams``) or ``n`` baseline relays
+    (``bench/relay.py``) on fresh topics named after ``prefix``."""
+
+    def __init__(self, prefix: str, bootstrap: str, n: int, data_dir: Path, *, engine: Engine) -> None:
         self.prefix, self.bootstrap, self.n, self.data_dir = prefix, bootstrap, n, data_dir
+        self.engine = engine
         self.procs: list[tuple[subprocess.Popen[bytes], int]] = []
 
     @property
@@ -138,15 +153,50 @@ class Workers:
                     "HEFESTO_DATA_DIR": str(self.data_dir / f"w{i}"),
                     "HEFESTO_LOG_LEVEL": "warning",
                     "PYTHONPATH": str(REPO),
+                    "HEFESTO_RELAY_READY_FILE": str(self._ready_file(i)),
+                    "HEFESTO_RELAY_STATE": "false" if self.engine == "relay-min" else "true",
                 }
             )
             log = (self.data_dir / f"worker-{i}.log").open("wb")
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "streams"], env=env, cwd=REPO, stdout=log, stderr=log
-            )
+            command = [sys.executable, "-m", "streams"]
+            if self.engine != "hefesto":
+                command = [sys.executable, str(REPO / "bench" / "relay.py")]
+            proc = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=log)
             self.procs.append((proc, port))
 
+    def _ready_file(self, i: int) -> Path:
+        return self.data_dir / f"relay-{i}.assigned"
+
+    def wait_ready(self, *, timeout_s: float) -> None:
+        """Every source partition assigned, each worker holding some."""
+        alerts = f"{self.prefix}-alerts:"
+        if self.engine == "hefesto":
+            self.wait(
+                lambda hs: (
+                    len({p for h in hs for p in h["assigned_partitions"] if p.startswith(alerts)})
+                    == PARTITIONS
+                    and all(any(p.startswith(alerts) for p in h["assigned_partitions"]) for h in hs)
+                ),
+                timeout_s=timeout_s,
+                what="workers to be ready",
+            )
+            return
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for proc, _ in self.procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"relay exited with {proc.returncode}, see {self.data_dir}")
+            held = [
+                set(f.read_text().split()) if f.exists() else set()
+                for f in map(self._ready_file, range(self.n))
+            ]
+            if all(held) and len(set().union(*held)) == PARTITIONS:
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"timed out waiting for the relays' assignment, see {self.data_dir}")
+
     def health(self) -> list[dict[str, Any] | None]:
+        """The engine workers' ``/health`` answers."""
         out: list[dict[str, Any] | None] = []
         for proc, port in self.procs:
             if proc.poll() is not None:
@@ -290,34 +340,35 @@ def run_config(
     *,
     broker_pid: int | None = None,
     echo: bool = True,
+    engine: Engine = "hefesto",
 ) -> list[dict[str, Any]]:
     prefix = f"bench-stream-{uuid.uuid4().hex[:8]}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
-    workers = Workers(prefix, bootstrap, n_workers, data_dir)
+    workers = Workers(prefix, bootstrap, n_workers, data_dir, engine=engine)
+    if engine != "hefesto":
+        # The engine declares its topics itself; the relay's need making.
+        names = [*workers.topics.values(), f"{prefix}-relay-state"]
+        asyncio.run(_create_topics(bootstrap, names))
     workers.start()
     results: list[dict[str, Any]] = []
     try:
-        workers.wait(
-            lambda hs: (
-                len({p for h in hs for p in h["assigned_partitions"] if p.startswith(f"{prefix}-alerts:")})
-                == PARTITIONS
-                and all(any(p.startswith(f"{prefix}-alerts:") for p in h["assigned_partitions"]) for h in hs)
-            ),
-            timeout_s=120,
-            what="workers to be ready",
-        )
-        asyncio.run(_produce_all(bootstrap, workers.topics["findings"], _finding_events()))
-        workers.wait(
-            lambda hs: sum(h["table_keys"]["findings_by_file"] for h in hs) == N_FILES,
-            timeout_s=120,
-            what="10,000 findings to be loaded",
-        )
+        workers.wait_ready(timeout_s=120)
+        if engine == "hefesto":
+            asyncio.run(_produce_all(bootstrap, workers.topics["findings"], _finding_events()))
+            workers.wait(
+                lambda hs: sum(h["table_keys"]["findings_by_file"] for h in hs) == N_FILES,
+                timeout_s=120,
+                what="10,000 findings to be loaded",
+            )
         # A short warm-up so that connection set-up is not measured.
         asyncio.run(_run_rate(bootstrap, workers.topics, 200, 2.0, 10.0, seed=0))
         for rate in rates:
             cpu0, broker0, t0 = workers.cpu_seconds(), _cpu_seconds(broker_pid), time.monotonic()
+            own0 = time.process_time()
             result = asyncio.run(_run_rate(bootstrap, workers.topics, rate, duration_s, drain_s, seed=rate))
             worker_cpu_s, elapsed_s = workers.cpu_seconds() - cpu0, time.monotonic() - t0
+            own_cpu_s = time.process_time() - own0
+            result["engine"] = engine
             result["workers"] = n_workers
             result["load_average_1m"] = round(os.getloadavg()[0], 2)
             result["worker_cpu_cores"] = round(worker_cpu_s / elapsed_s, 2)
@@ -329,6 +380,9 @@ def run_config(
                 broker_cpu_s = _cpu_seconds(broker_pid) - broker0
                 result["broker_cpu_cores"] = round(broker_cpu_s / elapsed_s, 2)
                 result["broker_cpu_ms_per_alert"] = round(broker_cpu_s * 1000 / delivered, 3)
+            # This process: the load generator and the reader of the output.
+            result["loadgen_cpu_cores"] = round(own_cpu_s / elapsed_s, 2)
+            result["loadgen_cpu_ms_per_alert"] = round(own_cpu_s * 1000 / max(result["sent"], 1), 3)
             if echo:
                 print(_line(result), flush=True)
             results.append(result)
@@ -336,6 +390,16 @@ def run_config(
     finally:
         workers.stop()
     return results
+
+
+async def _create_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        topics = [NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names]
+        await admin.create_topics(topics)
+    finally:
+        await admin.close()
 
 
 async def _produce_all(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
@@ -356,11 +420,11 @@ def _median(values: list[Any]) -> Any:
 
 def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per (workers, offered rate): the median of each figure over the runs."""
-    cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    cells: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
     for r in runs:
-        cells.setdefault((r["workers"], r["offered_rate"]), []).append(r)
+        cells.setdefault((r.get("engine", "hefesto"), r["workers"], r["offered_rate"]), []).append(r)
     out = []
-    for (workers, rate), rs in cells.items():
+    for (engine, workers, rate), rs in cells.items():
         figures = (
             "actual_offered_rate",
             "delivered",
@@ -369,8 +433,10 @@ def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "worker_cpu_ms_per_alert",
             "broker_cpu_cores",
             "broker_cpu_ms_per_alert",
+            "loadgen_cpu_cores",
+            "loadgen_cpu_ms_per_alert",
         )
-        cell: dict[str, Any] = {"workers": workers, "offered_rate": rate, "runs": len(rs)}
+        cell: dict[str, Any] = {"engine": engine, "workers": workers, "offered_rate": rate, "runs": len(rs)}
         cell["sent"] = rs[0]["sent"]
         cell |= {name: _median([r.get(name) for r in rs]) for name in figures}
         cell["latency_ms"] = {
@@ -383,7 +449,8 @@ def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _line(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     return (
-        f"workers={r['workers']} offered={r['offered_rate']}/s (actual {r['actual_offered_rate']}/s) "
+        f"{r.get('engine', 'hefesto')}: workers={r['workers']} "
+        f"offered={r['offered_rate']}/s (actual {r['actual_offered_rate']}/s) "
         f"delivered={r['delivered']}/{r['sent']} throughput={r['throughput_per_s']}/s "
         f"p50={lat['p50']}ms p95={lat['p95']}ms p99={lat['p99']}ms max={lat['max']}ms "
         f"worker_cpu={r['worker_cpu_cores']} cores ({r.get('worker_cpu_ms_per_alert')} ms/alert)"
@@ -392,7 +459,33 @@ def _line(r: dict[str, Any]) -> str:
             if r.get("broker_cpu_cores") is not None
             else ""
         )
+        + (
+            f" loadgen_cpu={r['loadgen_cpu_cores']} cores ({r['loadgen_cpu_ms_per_alert']} ms/alert)"
+            if r.get("loadgen_cpu_cores") is not None
+            else ""
+        )
     )
+
+
+def _ratios(medians: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The engine's sustained throughput as a share of the relay's, per
+    cell measured with both."""
+    relay = {(m["workers"], m["offered_rate"]): m for m in medians if m["engine"] == "relay"}
+    out = []
+    for m in medians:
+        base = relay.get((m["workers"], m["offered_rate"]))
+        if m["engine"] != "hefesto" or base is None or not base["throughput_per_s"]:
+            continue
+        out.append(
+            {
+                "workers": m["workers"],
+                "offered_rate": m["offered_rate"],
+                "hefesto_per_s": m["throughput_per_s"],
+                "relay_per_s": base["throughput_per_s"],
+                "share_of_relay": round(m["throughput_per_s"] / base["throughput_per_s"], 3),
+            }
+        )
+    return out
 
 
 @contextlib.contextmanager
@@ -431,6 +524,15 @@ def main() -> None:
     )
     parser.add_argument("--rates", type=int, nargs="+", default=[200, 1000, 2000, 5000])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=["relay-min", "relay", "hefesto"],
+        default=["relay", "hefesto"],
+        help="relay: the baseline of bench/relay.py (the engine's bytes, no Faust, no correlation); "
+        "relay-min: the same writing only the enriched record; run in the order given in each cell "
+        "(default: relay, hefesto)",
+    )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds offered per rate")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for stragglers")
     parser.add_argument(
@@ -465,25 +567,51 @@ def main() -> None:
             run_config(bootstrap, 1, [500], args.warmup, 5.0, broker_pid=broker_pid, echo=False)
         for repeat in range(args.repeat):
             for n in args.workers:
+                batch = []
                 if args.shared_workers:
-                    batch = run_config(
-                        bootstrap, n, args.rates, args.duration, args.drain, broker_pid=broker_pid
-                    )
+                    for engine in args.engines:
+                        batch.extend(
+                            run_config(
+                                bootstrap,
+                                n,
+                                args.rates,
+                                args.duration,
+                                args.drain,
+                                broker_pid=broker_pid,
+                                engine=engine,
+                            )
+                        )
                 else:
                     # Fresh workers and topics per rate: a rate the engine
                     # cannot keep up with leaves a backlog that would be
-                    # measured as the next rate's latency.
-                    batch = []
+                    # measured as the next rate's latency. The engines take
+                    # turns in each cell, so both see the same machine.
                     for rate in args.rates:
-                        batch.extend(
-                            run_config(bootstrap, n, [rate], args.duration, args.drain, broker_pid=broker_pid)
-                        )
+                        for engine in args.engines:
+                            batch.extend(
+                                run_config(
+                                    bootstrap,
+                                    n,
+                                    [rate],
+                                    args.duration,
+                                    args.drain,
+                                    broker_pid=broker_pid,
+                                    engine=engine,
+                                )
+                            )
                 runs.extend({**r, "repeat": repeat} for r in batch)
     medians = _medians(runs)
     if args.repeat > 1:
         print(f"medians of {args.repeat} runs per cell:")
         for m in medians:
             print(_line(m), flush=True)
+    ratios = _ratios(medians)
+    for r in ratios:
+        print(
+            f"workers={r['workers']} offered={r['offered_rate']}/s: hefesto {r['hefesto_per_s']}/s = "
+            f"{r['share_of_relay']:.0%} of the relay's {r['relay_per_s']}/s",
+            flush=True,
+        )
     existing: dict[str, Any] = {}
     if args.out.exists():
         existing = orjson.loads(args.out.read_bytes())
@@ -493,6 +621,7 @@ def main() -> None:
         "duration_s": args.duration,
         "runs": runs,
         "medians": medians,
+        "hefesto_vs_relay": ratios,
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     payload = {

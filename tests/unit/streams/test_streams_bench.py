@@ -39,3 +39,35 @@ def test_medians_per_cell_ignore_missing_latencies(bench: ModuleType) -> None:
     assert one["throughput_per_s"] == 198.0
     assert one["latency_ms"]["p99"] == 20.0
     assert (two["runs"], two["throughput_per_s"]) == (1, 120.0)
+
+
+def test_medians_keep_the_engines_apart(bench: ModuleType) -> None:
+    runs = [
+        {**_run(1, 1000, 990.0, 30.0), "engine": "relay"},
+        {**_run(1, 1000, 600.0, 9000.0), "engine": "hefesto"},
+        {**_run(1, 1000, 700.0, 8000.0), "engine": "hefesto"},
+    ]
+    relay, engine = bench._medians(runs)
+    assert (relay["engine"], relay["runs"], relay["throughput_per_s"]) == ("relay", 1, 990.0)
+    assert (engine["engine"], engine["runs"], engine["throughput_per_s"]) == ("hefesto", 2, 650.0)
+
+
+def test_the_engine_is_reported_as_a_share_of_the_relay_in_the_same_cell(bench: ModuleType) -> None:
+    medians = bench._medians(
+        [
+            {**_run(1, 1000, 1000.0, 30.0), "engine": "relay"},
+            {**_run(1, 1000, 750.0, 900.0), "engine": "hefesto"},
+            {**_run(2, 1000, 400.0, 900.0), "engine": "hefesto"},  # no relay run in this cell
+            {**_run(1, 2000, 0.0, None), "engine": "relay"},  # nothing came back
+            {**_run(1, 2000, 500.0, 900.0), "engine": "hefesto"},
+        ]
+    )
+    assert bench._ratios(medians) == [
+        {
+            "workers": 1,
+            "offered_rate": 1000,
+            "hefesto_per_s": 750.0,
+            "relay_per_s": 1000.0,
+            "share_of_relay": 0.75,
+        }
+    ]
