@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from streams import metrics
 from streams.records import Rescore
+from streams.retention import horizon_ms
 from streams.tables import recent_alerts_within
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ __all__ = ["LateFindings"]
 class LateFindings:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._horizon_ms = engine.settings.correlation_window_ms + engine.settings.grace_ms
+        self._horizon_ms = horizon_ms(engine.settings)
         self._parts_name = engine.topics.parts.get_topic_name()
 
     async def file_changed(self, file_key: str, *, event_ms: int) -> int:

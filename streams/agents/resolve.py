@@ -29,6 +29,7 @@ from streams import metrics
 from streams.agents.base import guarded
 from streams.errors import DecodeError
 from streams.records import Part, Probe, decode_probe, frame_to_dict
+from streams.retention import horizon_ms as late_horizon_ms
 from streams.tables import remember_pending
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def file_registration(repo: str, path: str) -> bytes:
 def register(engine: Engine) -> None:
     topics, tables, settings = engine.topics, engine.tables, engine.settings
     roots = [str(p) for p in settings.source_roots]
-    horizon_ms = settings.correlation_window_ms + settings.grace_ms
+    horizon_ms = late_horizon_ms(settings)
     cap = engine.tuning.recent_alerts_per_file
     paths_name = topics.paths.get_topic_name()
     probes_name = topics.probes.get_topic_name()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from correlator import AlertLocation, score_frame
 from hefesto_core.models import Finding, FindingMatch, IrisAlert
 from streams.records import Part, Probe
+from streams.retention import horizon_ms
 from streams.tables import remember_alert
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ class FrameScorer:
         self._alerts = AlertCache()
         self._top_k = settings.top_k_findings
         self._floor = settings.min_confidence
-        self._horizon_ms = settings.correlation_window_ms + settings.grace_ms
+        self._horizon_ms = horizon_ms(settings)
         self._cap = engine.tuning.recent_alerts_per_file
         self._aggregates_on = engine.tuning.aggregates_enabled
 

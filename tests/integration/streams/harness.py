@@ -323,5 +323,15 @@ def history_of(records: list[Any], alert_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def wait_for(predicate: Callable[[], bool], *, timeout_s: float, what: str) -> None:
+    """Poll ``predicate`` until it holds; fail naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def run(coro: Any) -> Any:
     return asyncio.run(coro)

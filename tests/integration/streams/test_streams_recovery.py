@@ -24,6 +24,7 @@ from tests.integration.streams.harness import (
     latest_by_alert,
     produce,
     run,
+    wait_for,
 )
 
 pytestmark = pytest.mark.kafka
@@ -66,15 +67,6 @@ def _findings_2000() -> list[dict]:
     return events
 
 
-def _wait_for(predicate, *, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _full(items: dict) -> bool:
     return len(items) == N_FILES and all(len(v["findings"]) == PER_FILE for v in items.values())
 
@@ -94,7 +86,7 @@ def _two_workers(env: StreamEnv) -> tuple[Any, Any]:
     one = env.start_worker()
     env.wait_ready(one, min_alert_partitions=env.partitions)
     two = env.start_worker()
-    _wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
     return one, two
 
 
@@ -131,9 +123,7 @@ def test_tables_recover_after_kill_9_and_no_alert_is_lost(stream_env: StreamEnv)
     first = env.start_worker()
     env.wait_ready(first, min_alert_partitions=env.partitions)
     run(produce(env.bootstrap, t["findings"], findings_messages(_findings_2000())))
-    _wait_for(
-        lambda: _full(first.table("findings_by_file")), timeout_s=60, what="2,000 findings in the table"
-    )
+    wait_for(lambda: _full(first.table("findings_by_file")), timeout_s=60, what="2,000 findings in the table")
     before = first.table("findings_by_file")
     assert before["shop:src/pkg0/file0.py"]["findings"]["f0-0"]["status"] == "acknowledged"
     assert set(before["shop:src/pkg1/file1.py"]["findings"]) == {f"f1-r{j}" for j in range(PER_FILE)}

@@ -22,6 +22,7 @@ from tests.integration.streams.harness import (
     latest_by_alert,
     produce,
     run,
+    wait_for,
 )
 
 pytestmark = pytest.mark.kafka
@@ -31,15 +32,6 @@ SHORT_HORIZON = {"HEFESTO_CORRELATION_WINDOW_MS": "1000", "HEFESTO_GRACE_MS": "0
 
 def _keys(worker: Any, table: str) -> int:
     return len(worker.table(table))
-
-
-def _wait_for(predicate, *, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _cleanup_policy(bootstrap: str, topic: str) -> dict[str, str]:
@@ -78,7 +70,7 @@ def test_answered_alerts_are_forgotten_past_the_horizon_and_stay_gone_after_a_re
     assert set(latest_by_alert(records)) == {a["alert_id"] for a in alerts}
 
     # One second of horizon: both per-alert tables empty soon after.
-    _wait_for(
+    wait_for(
         lambda: _keys(worker, "assembly") == 0 and _keys(worker, "correlations") == 0,
         timeout_s=20,
         what="assembly and correlations to forget the answered alerts",
@@ -98,7 +90,7 @@ def test_answered_alerts_are_forgotten_past_the_horizon_and_stay_gone_after_a_re
     worker.stop()
     again = env.start_worker(**SHORT_HORIZON)
     env.wait_ready(again, min_alert_partitions=env.partitions)
-    _wait_for(
+    wait_for(
         lambda: _keys(again, "assembly") == 0 and _keys(again, "correlations") == 0,
         timeout_s=20,
         what="the restarted worker to forget the recovered alerts",

@@ -14,15 +14,9 @@ from hefesto_core.settings import Settings
 from streams.agents import fanout
 from streams.agents.assemble import Deadlines
 from streams.app import create_engine
-from streams.ownership import Ownership
 from streams.retention import Evictions, changelog_retention, horizon_ms
 from streams.tuning import load_tuning
-from tests.unit.streams.test_streams_fanout import _alert, _Event
-
-
-class _AllOwned(Ownership):
-    def owned(self) -> frozenset[int]:
-        return frozenset(range(self._partitions))
+from tests.unit.streams.test_streams_fanout import _alert, _AllOwned, _Event
 
 
 def test_evictions_come_due_oldest_first_and_a_tick_is_bounded() -> None:
