@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/stream.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/retained.py
 
 clean-broker: $(STAMP)
 	$(BIN)/hefesto kafka stop

@@ -57,24 +57,31 @@ def changelog_retention(settings: Settings) -> dict[str, str]:
 class Evictions:
     """Finished alerts by the time their state may be forgotten (a heap).
 
-    An alert corrected later is pushed again; the later entry is a no-op
-    when it comes due, because the first already forgot the alert or the
-    caller checks the state it finds."""
+    Only an alert's latest scheduling counts (a rescan after a rebalance
+    schedules the alerts it finds again): :meth:`due` returns an alert once,
+    when that time has come, so the caller can forget it without reading
+    its state (decoding it, for a packed table, streams/changelog.py)."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, str]] = []
+        self._at: dict[str, int] = {}
 
     def schedule(self, alert_id: str, at_ms: int) -> None:
+        self._at[alert_id] = at_ms
         heapq.heappush(self._heap, (at_ms, alert_id))
 
     def due(self, now_ms: int, *, limit: int | None = None) -> list[str]:
         """Pop the alerts due at ``now_ms``, oldest first (at most ``limit``,
         so one timer tick cannot hold the event loop for long)."""
         out: list[str] = []
-        heap = self._heap
+        heap, latest = self._heap, self._at
         while heap and heap[0][0] <= now_ms and (limit is None or len(out) < limit):
-            out.append(heapq.heappop(heap)[1])
+            at_ms, alert_id = heapq.heappop(heap)
+            if latest.get(alert_id) == at_ms:
+                del latest[alert_id]
+                out.append(alert_id)
         return out
 
     def __len__(self) -> int:
-        return len(self._heap)
+        """Alerts waiting for their eviction."""
+        return len(self._at)

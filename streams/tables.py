@@ -21,7 +21,9 @@ the agent that writes them, nor enumerate "all alerts of a file within the
 window" in one read, which is exactly the question a late finding asks.
 
 ``assembly`` and ``correlations`` hold an alert only until that same
-horizon has passed (see :mod:`streams.retention`).
+horizon has passed (see :mod:`streams.retention`), and are *packed*: each
+value is kept as its JSON bytes and decoded on read
+(:class:`streams.changelog.BatchedTable`).
 """
 
 from __future__ import annotations
@@ -137,16 +139,24 @@ class EngineTables:
 
 
 def declare_table(
-    app: Any, name: str, *, partitions: int, help_: str, topic_configs: dict[str, str] | None = None
+    app: Any,
+    name: str,
+    *,
+    partitions: int,
+    help_: str,
+    topic_configs: dict[str, str] | None = None,
+    packed: bool = False,
 ) -> Any:
     """A changelog-backed table of JSON values under ``str`` keys;
-    ``topic_configs`` go to its changelog topic when Faust creates it."""
+    ``topic_configs`` go to its changelog topic when Faust creates it.
+    ``packed`` tables hold the values' JSON as bytes (Faust's ``raw``
+    serializer: the changelog's bytes are the same JSON either way)."""
     return app.Table(
         name,
         default=None,
         partitions=partitions,
         key_type=str,
-        value_type=None,
+        value_type=bytes if packed else None,
         help=help_,
         extra_topic_configs=topic_configs,
     )
@@ -154,30 +164,47 @@ def declare_table(
 
 def declare_tables(app: Any, settings: Settings, writer: ChangelogWriter) -> EngineTables:
     def table(
-        name: str, help_: str, *, batched: bool = False, topic_configs: dict[str, str] | None = None
+        name: str,
+        help_: str,
+        *,
+        batched: bool = False,
+        topic_configs: dict[str, str] | None = None,
+        packed: bool = False,
     ) -> Any:
         declared = declare_table(
-            app, name, partitions=settings.topic_partitions, help_=help_, topic_configs=topic_configs
+            app,
+            name,
+            partitions=settings.topic_partitions,
+            help_=help_,
+            topic_configs=topic_configs,
+            packed=packed,
         )
         # Batched tables are written on every alert, and by agents of
         # different source topics (the fan-out joins locally, see
         # streams/ownership.py): see streams/changelog.py.
-        return BatchedTable(declared, writer) if batched else declared
+        return BatchedTable(declared, writer, packed=packed) if batched else declared
 
     return EngineTables(
         findings_by_file=table("findings_by_file", "findings of each file, by file_key"),
         recent_alerts_by_file=table(
             "recent_alerts_by_file", "alerts that went through each file, windowed", batched=True
         ),
-        # Per alert, so kept only for the late-finding horizon (streams/retention.py).
+        # Per alert, so kept only for the late-finding horizon
+        # (streams/retention.py), and packed: an hour of alerts at high
+        # rates is millions of entries (streams/changelog.py, BatchedTable).
         assembly=table(
-            "assembly", "parts gathered per alert", batched=True, topic_configs=changelog_retention(settings)
+            "assembly",
+            "parts gathered per alert",
+            batched=True,
+            topic_configs=changelog_retention(settings),
+            packed=True,
         ),
         correlations=table(
             "correlations",
             "latest enriched alert per alert_id",
             batched=True,
             topic_configs=changelog_retention(settings),
+            packed=True,
         ),
         paths_by_basename=table("paths_by_basename", "repo files per repo:basename, for suffix mapping"),
         pending_paths=table("pending_paths", "probes waiting for a file with their basename to be known"),

@@ -12,9 +12,11 @@ alerts are forgotten past the late-finding horizon (streams/retention.py).
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import time
 from collections.abc import Iterable
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from streams import metrics
@@ -32,6 +34,8 @@ __all__ = ["Deadlines", "fingerprint", "is_complete", "register", "resolved_head
 
 # At the timer's interval, more than any sustained alert rate needs.
 EVICT_PER_TICK = 20_000
+# Entries read per slice of a whole-table rescan (after a rebalance).
+RESCAN_SLICE = 5_000
 
 
 class Deadlines:
@@ -123,25 +127,22 @@ def register(engine: Engine) -> None:
             await topics.probes.send(key=key.encode(), value=probe.to_bytes())
             metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
 
-    def evict(alert_id: str, now_ms: int) -> bool:
-        """Forget a finished alert past the horizon (streams/retention.py)."""
-        state = tables.assembly.get(alert_id)
-        if state is not None:
-            if not state.get("version"):
-                return False  # unfinished: its deadline decides
-            started = (state.get("header") or {}).get("ingest_ms") or state.get("first_ms") or now_ms
-            if now_ms - int(started) < horizon_ms:
-                return False
-            tables.assembly.forget(alert_id)
+    def forget(alert_id: str) -> None:
+        """Drop a finished alert past the horizon (streams/retention.py)."""
+        tables.assembly.forget(alert_id)
         tables.correlations.forget(alert_id)
-        return True
+
+    def past_horizon(state: dict[str, Any], now_ms: int) -> bool:
+        started = (state.get("header") or {}).get("ingest_ms") or state.get("first_ms") or now_ms
+        return now_ms - int(started) >= horizon_ms
 
     async def on_timeout(alert_id: str, state: dict[str, Any] | None) -> None:
         if not state:
             return
         now_ms = int(time.time() * 1000)
         if state.get("version"):
-            evict(alert_id, now_ms)
+            if past_horizon(state, now_ms):
+                forget(alert_id)
             return
         if state.get("header") is not None:
             await emit(alert_id, state)
@@ -216,13 +217,18 @@ def register(engine: Engine) -> None:
         assignment = (app.consumer_generation_id, ownership.owned())
         if assignment != scanned["for"]:
             scanned["for"] = assignment
-            deadlines.rescan(
-                tables.assembly.items(),
-                now_ms=now_ms,
-                timeout_ms=timeout_ms,
-                horizon_ms=horizon_ms,
-                evictions=evictions,
-            )
-        evicted = sum(evict(alert_id, now_ms) for alert_id in evictions.due(now_ms, limit=EVICT_PER_TICK))
+            # In slices, yielding between them: a packed table decodes each
+            # entry it reads, and the event loop must go on meanwhile.
+            entries = tables.assembly.items()
+            while chunk := list(islice(entries, RESCAN_SLICE)):
+                deadlines.rescan(
+                    chunk, now_ms=now_ms, timeout_ms=timeout_ms, horizon_ms=horizon_ms, evictions=evictions
+                )
+                await asyncio.sleep(0)
+        # Due ones are past the horizon: forgotten without reading them.
+        evicted = 0
+        for alert_id in evictions.due(now_ms, limit=EVICT_PER_TICK):
+            forget(alert_id)
+            evicted += 1
         if evicted:
             metrics.EVICTED_ALERTS.inc(evicted)

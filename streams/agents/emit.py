@@ -130,10 +130,9 @@ class Emitter:
             start_ms = header.ingest_ms or int(state.get("first_ms") or now_ms)
             self._engine.evictions.schedule(alert_id, start_ms + self._horizon_ms)
         tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
-        # The JSON just sent, kept as is: its changelog write and the table
-        # views embed it without parsing it back (after a recovery the value
-        # is the parsed dict, which serializes the same).
-        tables.correlations[alert_id] = orjson.Fragment(encoded)
+        # The JSON just sent, kept as is (a packed table): its changelog
+        # write and a replay's answer send these bytes without parsing them.
+        tables.correlations[alert_id] = encoded
         metrics.child(metrics.VERSIONS_EMITTED, "first" if version == 1 else "correction").inc()
         metrics.CONFIDENCE.observe(enriched.correlation_confidence)
         if header.ingest_ms:
@@ -155,9 +154,9 @@ class Emitter:
         it already had."""
         version = int(state.get("version") or 0)
         if version:
-            current = self._tables.correlations.get(alert_id)
+            current = self._tables.correlations.get_raw(alert_id)
             if current is not None:
-                await self.send_enriched(alert_id, orjson.dumps(current), version)
+                await self.send_enriched(alert_id, current, version)
             else:
                 await self.emit(alert_id, {**state, "version": version - 1, "fingerprint": None})
         elif is_complete(state):

@@ -30,6 +30,19 @@ def test_evictions_come_due_oldest_first_and_a_tick_is_bounded() -> None:
     assert ev.due(1_000) == ["late"]
 
 
+def test_only_an_alerts_latest_scheduling_counts_and_it_is_due_once() -> None:
+    ev = Evictions()
+    ev.schedule("a", 10)
+    ev.schedule("a", 10)  # a rescan after a rebalance finds it again
+    ev.schedule("b", 10)
+    ev.schedule("b", 50)  # replayed after its state went: a later horizon
+    assert len(ev) == 2
+    assert ev.due(20) == ["a"]
+    assert ev.due(20) == []
+    assert ev.due(60) == ["b"]
+    assert len(ev) == 0
+
+
 def test_the_per_alert_changelogs_keep_the_horizon_then_delete_by_time() -> None:
     settings = Settings(correlation_window_ms=3_600_000, grace_ms=300_000)
     assert horizon_ms(settings) == 3_900_000
