@@ -4,10 +4,11 @@ When every table partition the join needs (each mapped frame's file, and
 the alert's own ``assembly`` entry) is owned by this worker, the frames are
 scored here and the answer emitted at once: the same partition-local reads
 and writes the probe and assembler agents would make (see
-:mod:`streams.ownership`). Otherwise the alert goes the distributed way: a
-header to the assembler saying how many parts to expect, a part for each
-frame whose file is local, and a probe for each frame whose file lives on
-another worker.
+:mod:`streams.ownership`). Otherwise the alert goes the distributed way,
+with a probe for each frame whose file lives on another worker. When the
+alert's own ``assembly`` partition is here, its entry is started here with
+the parts of the local frames; when it is not, a header goes to the
+assembler saying how many parts to expect, and a part for each local frame.
 
 Frames are mapped with the configured source roots (and already-relative
 paths); every other frame goes through the resolve agent. See
@@ -29,7 +30,7 @@ from streams.agents.emit import new_assembly
 from streams.agents.resolve import basename_key
 from streams.codecs import decode_alert
 from streams.ownership import Ownership
-from streams.records import Header, Probe, frame_to_dict
+from streams.records import Header, Part, Probe, frame_to_dict
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -131,6 +132,24 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
             if writer is not None and writer.wants_flush():
                 await writer.flush()
             return
+        if alert_here and known is None:
+            # The alert's assembly partition is ours: its entry starts here,
+            # with the local parts, and only the other workers' frames travel
+            # (a probe out, a part back). No header or local part goes
+            # through the parts topic, each a produce and a consume less.
+            parts: dict[str, Any] = {}
+            for probe in probes:
+                if probe.frame_index in local:
+                    parts[str(probe.frame_index)] = score_here(probe, alert, location).state()
+            state = new_assembly(now_ms=int(time.time() * 1000), header=header, parts=parts)
+            tables.assembly[alert.alert_id] = state
+            engine.deadlines.schedule(alert.alert_id, state["first_ms"] + settings.assemble_timeout_ms)
+            for probe in probes:
+                if probe.frame_index not in local:
+                    await send_probe(probe, alert, location)
+            if writer is not None and writer.wants_flush():
+                await writer.flush()
+            return
         # The header goes first so that in the common case the assembler knows
         # the expected count before the parts arrive (it copes either way).
         await topics.parts.send(key=alert_key, value=header.to_bytes())
@@ -139,18 +158,27 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
             if probe.frame_index in local:
                 # This worker owns the file: its part goes straight to the
                 # assembler instead of a round trip through the probes topic.
-                part, _ = engine.scorer.score(probe, alert=alert, location=location)
+                part = score_here(probe, alert, location)
                 await topics.parts.send(key=alert_key, value=part.to_bytes())
                 metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
-                metrics.child(metrics.FRAMES_SCORED, "fanout").inc()
-                engine.scorer.remember(probe)
-            elif probe.file_key:
-                await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
-                metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
             else:
-                route = basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path)
-                await topics.paths.send(key=route.encode(), value=probe.to_bytes())
-                metrics.child(metrics.MESSAGES_OUT, paths_name).inc()
+                await send_probe(probe, alert, location)
+
+    def score_here(probe: Probe, alert: IrisAlert, location: AlertLocation) -> Part:
+        """The part of a frame whose file this worker owns."""
+        part, _ = engine.scorer.score(probe, alert=alert, location=location)
+        metrics.child(metrics.FRAMES_SCORED, "fanout").inc()
+        engine.scorer.remember(probe)
+        return part
+
+    async def send_probe(probe: Probe, alert: IrisAlert, location: AlertLocation) -> None:
+        if probe.file_key:
+            await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
+            metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
+        else:
+            route = basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path)
+            await topics.paths.send(key=route.encode(), value=probe.to_bytes())
+            metrics.child(metrics.MESSAGES_OUT, paths_name).inc()
 
     return handle
 
