@@ -93,6 +93,23 @@ def _engine(tuning: Any) -> tuple[Any, Any]:
     return fanout.make_handler(engine, ownership=ownership), engine
 
 
+def write_results(out: Path, figures: dict[str, Any]) -> None:
+    """Write ``figures`` to ``out`` with when and on what they were measured."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(
+        orjson.dumps(
+            {
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                **figures,
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+    )
+    print(f"wrote {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -120,22 +137,15 @@ def main() -> None:
         print(f"run {run + 1}: {per_alert_us[-1]} us of CPU per alert")
     median = statistics.median(per_alert_us)
     print(f"fan-out handler (local join), median of {args.repeat}: {median} us of CPU per alert")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(
-        orjson.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "alerts_per_run": args.alerts,
-                "per_alert_cpu_us": per_alert_us,
-                "median_per_alert_cpu_us": median,
-                "what": "fan-out handler with the local join, in process, sends and history sink excluded",
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    write_results(
+        args.out,
+        {
+            "alerts_per_run": args.alerts,
+            "per_alert_cpu_us": per_alert_us,
+            "median_per_alert_cpu_us": median,
+            "what": "fan-out handler with the local join, in process, sends and history sink excluded",
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

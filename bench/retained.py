@@ -33,16 +33,12 @@ import argparse
 import asyncio
 import gc
 import json
-import platform
 import random
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-
-import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -177,22 +173,15 @@ def main() -> None:
             f"GC {r['gc_ms_total']} ms in all, longest pause {r['gc_max_pause_ms']} ms; "
             f"{r['median_cpu_us_per_alert']} us of CPU per alert (median step)"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(
-        orjson.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "alerts": args.alerts,
-                "step": args.step,
-                "variants": results,
-                "what": "fan-out handler in process, every alert retained; RSS and GC figures per step",
-            },
-            option=orjson.OPT_INDENT_2,
-        )
+    fanout_bench.write_results(
+        args.out,
+        {
+            "alerts": args.alerts,
+            "step": args.step,
+            "variants": results,
+            "what": "fan-out handler in process, every alert retained; RSS and GC figures per step",
+        },
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

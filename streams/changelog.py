@@ -133,9 +133,9 @@ class BatchedTable:
     as its JSON encoding and decodes it on read. For the per-alert tables:
     the horizon holds every alert of the last hour, and as trees of dicts
     they were about twenty objects per alert for the cyclic collector to walk
-    (a 1.9 s pause at 1.7 million objects, docs/streams.md, "Tuning", item
-    26); bytes are not tracked at all, take a fraction of the memory, and
-    are the encoding the changelog needs anyway."""
+    again on every full collection; bytes are never tracked, took 10.2
+    instead of 14.0 KB per alert (``bench/retained.py``, docs/streams.md,
+    "Tuning", item 26), and are the encoding the changelog needs anyway."""
 
     def __init__(self, table: Any, writer: ChangelogWriter, *, packed: bool = False) -> None:
         self.table = table
@@ -186,19 +186,14 @@ class BatchedTable:
     def set(self, key: str, value: Any, *, route: str | None = None) -> None:
         """``value`` is JSON-able, or for a packed table its encoding already
         (``bytes``), which is then stored and sent as it is."""
-        encoded: bytes | None = None
-        if self.packed:
-            value = encoded = value if isinstance(value, bytes) else _packed(value)
+        if self.packed and not isinstance(value, bytes):
+            value = _packed(value)
         if not self._writer.enabled:
             self.table[key] = value
             return
         self.table.data[key] = value
-        self._writer.put(
-            self._changelog(),
-            route or key,
-            orjson.dumps(key),
-            encoded if encoded is not None else orjson.dumps(value),
-        )
+        encoded = value if self.packed else orjson.dumps(value)
+        self._writer.put(self._changelog(), route or key, orjson.dumps(key), encoded)
 
     def delete(self, key: str, *, route: str | None = None) -> None:
         if not self._writer.enabled:

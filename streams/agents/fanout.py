@@ -129,8 +129,7 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
             return
         if len(local) == len(probes) and alert_here and known is None:
             await join_here(header, probes, alert, location)
-            if writer is not None and writer.wants_flush():
-                await writer.flush()
+            await flush_if_full()
             return
         if alert_here and known is None:
             # The alert's assembly partition is ours: its entry starts here,
@@ -147,8 +146,7 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
             for probe in probes:
                 if probe.frame_index not in local:
                     await send_probe(probe, alert, location)
-            if writer is not None and writer.wants_flush():
-                await writer.flush()
+            await flush_if_full()
             return
         # The header goes first so that in the common case the assembler knows
         # the expected count before the parts arrive (it copes either way).
@@ -163,6 +161,10 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
                 metrics.child(metrics.MESSAGES_OUT, parts_name).inc()
             else:
                 await send_probe(probe, alert, location)
+
+    async def flush_if_full() -> None:
+        if writer is not None and writer.wants_flush():
+            await writer.flush()
 
     def score_here(probe: Probe, alert: IrisAlert, location: AlertLocation) -> Part:
         """The part of a frame whose file this worker owns."""
