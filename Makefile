@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/stream.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/retained.py
+	$(BIN)/python bench/sink.py
 
 clean-broker: $(STAMP)
 	$(BIN)/hefesto kafka stop

@@ -217,7 +217,10 @@ class Workers:
         raise RuntimeError(f"timed out waiting for {what}: {self.health()}")
 
     def cpu_seconds(self) -> float:
-        return sum(_cpu_seconds(proc.pid) for proc, _ in self.procs)
+        """The workers' CPU, with that of their live child processes (the
+        history store process, streams/storeproc.py)."""
+        pids = [proc.pid for proc, _ in self.procs]
+        return sum(_cpu_seconds(pid) for pid in pids + [c for pid in pids for c in _descendants(pid)])
 
     def stop(self) -> None:
         for proc, _ in self.procs:
@@ -229,6 +232,27 @@ class Workers:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The live processes under ``pid``, from /proc."""
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children") as fh:
+                    children = [int(c) for c in fh.read().split()]
+            except OSError:
+                continue
+            found += children
+            stack += children
+    return found
 
 
 def _cpu_seconds(pid: int | None) -> float:

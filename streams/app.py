@@ -22,7 +22,9 @@ from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.output import OutputBuffer
 from streams.retention import Evictions
-from streams.sink import HistorySink, SinkKind
+from streams.sink import HistorySink
+from streams.sinkwriter import InlineWriter, SinkKind, StoreWriter
+from streams.storeproc import ProcessWriter
 from streams.tables import EngineTables, declare_tables
 from streams.topics import EngineTopics, declare_topics
 from streams.tuning import StreamTuning
@@ -71,6 +73,12 @@ def _open_history_store(settings: Settings) -> Any:
     from hefesto_core.history import open_store  # the store is optional until it is built
 
     return open_store(settings)
+
+
+def _store_writer(settings: Settings, tuning: StreamTuning) -> StoreWriter:
+    if tuning.sink_process:
+        return ProcessWriter(settings, timeout_ms=tuning.sink_write_timeout_ms)
+    return InlineWriter(lambda: _open_history_store(settings))
 
 
 def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool | None = None) -> Engine:
@@ -134,7 +142,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
     sink: HistorySink | None = None
     if with_sink if with_sink is not None else tuning.sink_enabled:
         sink = HistorySink(
-            lambda: _open_history_store(settings),
+            _store_writer(settings, tuning),
             deadletters=deadletters,
             source_topics={
                 SinkKind.ALERTS: settings.topic_alerts,

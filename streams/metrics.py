@@ -20,6 +20,7 @@ __all__ = [
     "FRAMES_SCORED",
     "INGEST_LATENCY",
     "LATE_RESOLUTIONS",
+    "MEMORY_LIMIT",
     "MESSAGES_IN",
     "MESSAGES_OUT",
     "OUTPUT_FAILURES",
@@ -70,6 +71,9 @@ CONFIDENCE = Histogram(
 EVICTED_ALERTS = Counter(
     "hefesto_stream_evicted_alerts_total",
     "Finished alerts forgotten from assembly and correlations past the late-finding horizon",
+)
+MEMORY_LIMIT = Gauge(
+    "hefesto_stream_memory_limit_bytes", "Memory this worker may use: its cgroup's limit, else the machine's"
 )
 TABLE_KEYS = Gauge("hefesto_stream_table_keys", "Keys held by this worker per table", ["table"])
 CONSUMER_LAG = Gauge(

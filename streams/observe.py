@@ -3,6 +3,7 @@ time, consumer lag, table sizes, and the history sink's flush loop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from faust.sensors import Sensor
 
 from streams import metrics
+from streams.memory import MemoryWatch, memory_limit_bytes, rss_bytes
+from streams.retention import horizon_ms
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -17,6 +20,8 @@ if TYPE_CHECKING:
 __all__ = ["RebalanceSensor", "register"]
 
 log = logging.getLogger(__name__)
+
+_LAST_FLUSH_S = 10.0
 
 
 class RebalanceSensor(Sensor):
@@ -38,6 +43,12 @@ def register(engine: Engine) -> None:
     sensor = RebalanceSensor()
     app.sensors.add(sensor)
     state = {"recovered": False}
+    limit = memory_limit_bytes()
+    if limit is not None:
+        metrics.MEMORY_LIMIT.set(limit)
+    memory = MemoryWatch(
+        limit, warn_fraction=engine.tuning.memory_warn_fraction, horizon_ms=horizon_ms(engine.settings)
+    )
 
     @app.timer(interval=0.5, name="observe-recovery")
     async def observe_recovery() -> None:
@@ -67,6 +78,11 @@ def register(engine: Engine) -> None:
                 metrics.child(metrics.CONSUMER_LAG, tp.topic, str(tp.partition)).set(lag)
         for name, table in engine.tables.all().items():
             metrics.child(metrics.TABLE_KEYS, name).set(len(table))
+        warning = memory.check(
+            rss=rss_bytes(), retained=len(engine.tables.assembly), now_ms=int(time.time() * 1000)
+        )
+        if warning:
+            log.warning(warning)
 
     sink = engine.sink
     if sink is not None:
@@ -74,3 +90,14 @@ def register(engine: Engine) -> None:
         @app.timer(interval=engine.tuning.sink_flush_interval_ms / 1000, name="history-sink")
         async def flush_sink() -> None:
             await sink.flush()
+
+        @app.on_before_shutdown.connect
+        async def close_sink(_: Any, **kwargs: Any) -> None:
+            # The consumer has stopped: a last flush, bounded so that an
+            # unreachable store cannot hold the shutdown (what it leaves
+            # buffered is not written), then the store process is closed.
+            try:
+                await asyncio.wait_for(sink.flush(), timeout=_LAST_FLUSH_S)
+            except Exception as exc:
+                log.warning("history sink: last flush failed at shutdown: %s", exc)
+            await asyncio.to_thread(sink.close)

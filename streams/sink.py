@@ -1,6 +1,11 @@
 """History sink: findings events, alerts and correlations written to the
 history store in batches, off the event loop, with retry and backoff.
 
+Each record is kept as its JSON (the alert as it arrived, the enriched
+alert as it was sent) and a batch goes to a :class:`~streams.sinkwriter.StoreWriter`:
+by default the store process of :mod:`streams.storeproc`, so the store's
+work does not hold the worker's GIL.
+
 A store outage never blocks the stream: records wait in a bounded buffer
 per kind; while the store is down, writes are retried with exponential
 backoff (capped at ``_MAX_BACKOFF_S``); when a buffer is full its oldest
@@ -14,18 +19,14 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
-
-from pydantic import BaseModel
 
 from hefesto_core.models import EnrichedAlert, FindingEvent, IrisAlert
 from streams import metrics
 from streams.codecs import encode_model
 from streams.deadletter import DeadLetters
 from streams.errors import SinkError
+from streams.sinkwriter import SinkKind, StoreWriter
 
 __all__ = ["HistorySink", "SinkKind"]
 
@@ -34,29 +35,12 @@ log = logging.getLogger(__name__)
 _MAX_BACKOFF_S = 30.0
 
 
-class SinkKind(StrEnum):
-    FINDING_EVENTS = "finding_events"
-    ALERTS = "alerts"
-    CORRELATIONS = "correlations"
-
-
-_METHOD = {
-    SinkKind.FINDING_EVENTS: "record_finding_events",
-    SinkKind.ALERTS: "record_alerts",
-    SinkKind.CORRELATIONS: "record_correlations",
-}
-
-
 @dataclass(frozen=True, slots=True)
-class _Encoded:
-    """An enriched alert with the JSON the stream already sent downstream:
-    the store keeps that text rather than encoding the model again."""
+class _Record:
+    """A record for the store: its JSON, and the key its dead letter gets."""
 
-    model: EnrichedAlert
+    key: bytes
     payload: bytes
-
-
-_Record = BaseModel | _Encoded
 
 
 @dataclass(slots=True)
@@ -69,20 +53,20 @@ class _Buffer:
 
 class HistorySink:
     """Call :meth:`add_*` from agents (never blocks) and :meth:`flush`
-    periodically (a Faust timer does). ``open_store`` is called lazily in a
-    thread and retried like a failed write."""
+    periodically (a Faust timer does). ``writer`` is called in a thread;
+    it opens the store on its first write and again after a failure, so an
+    open failure is retried like a failed write."""
 
     def __init__(
         self,
-        open_store: Callable[[], Any],
+        writer: StoreWriter,
         *,
         deadletters: DeadLetters | None,
         source_topics: dict[SinkKind, str],
         batch_size: int = 500,
         buffer_max: int = 50_000,
     ) -> None:
-        self._open_store = open_store
-        self._store: Any = None
+        self._writer = writer
         self._deadletters = deadletters
         self._source_topics = source_topics
         self._batch_size = batch_size
@@ -96,15 +80,17 @@ class HistorySink:
             buf.overflow.append(buf.items.popleft())
         metrics.child(metrics.SINK_BUFFERED, kind.value).set(len(buf.items))
 
-    def add_alert(self, alert: IrisAlert) -> None:
-        self._add(SinkKind.ALERTS, alert)
+    def add_alert(self, alert: IrisAlert, *, raw: bytes | None = None) -> None:
+        """``raw``: the alert's JSON as it arrived, when the caller has it."""
+        self._add(SinkKind.ALERTS, _Record(alert.alert_id.encode(), raw or encode_model(alert)))
 
-    def add_finding_event(self, event: FindingEvent) -> None:
-        self._add(SinkKind.FINDING_EVENTS, event)
+    def add_finding_event(self, event: FindingEvent, *, raw: bytes | None = None) -> None:
+        self._add(SinkKind.FINDING_EVENTS, _Record(event.file_key.encode(), raw or encode_model(event)))
 
     def add_correlation(self, enriched: EnrichedAlert, *, payload: bytes | None = None) -> None:
         """``payload``: ``encode_enriched(enriched)``, when the caller has it."""
-        self._add(SinkKind.CORRELATIONS, enriched if payload is None else _Encoded(enriched, payload))
+        record = _Record(enriched.alert_id.encode(), payload or encode_model(enriched))
+        self._add(SinkKind.CORRELATIONS, record)
 
     def buffered(self, kind: SinkKind) -> int:
         return len(self._buffers[kind].items)
@@ -141,13 +127,7 @@ class HistorySink:
         return written
 
     def _write(self, kind: SinkKind, batch: list[_Record]) -> None:
-        if self._store is None:
-            self._store = self._open_store()
-        if kind is SinkKind.CORRELATIONS:
-            payloads = [r.payload.decode() if isinstance(r, _Encoded) else None for r in batch]
-            self._store.record_correlations([_model(r) for r in batch], payloads=payloads)
-            return
-        getattr(self._store, _METHOD[kind])(batch)
+        self._writer.write(kind, [r.payload for r in batch])
 
     async def _dead_letter_overflow(self, kind: SinkKind, buf: _Buffer) -> None:
         if not buf.overflow:
@@ -160,8 +140,8 @@ class HistorySink:
         exc = SinkError(f"history store unavailable and the {kind.value} buffer is full")
         for record in records:
             await self._deadletters.send_raw(
-                key=_record_key(record),
-                value=record.payload if isinstance(record, _Encoded) else encode_model(record),
+                key=record.key,
+                value=record.payload,
                 exc=exc,
                 topic=self._source_topics[kind],
                 partition=-1,
@@ -170,18 +150,4 @@ class HistorySink:
         metrics.child(metrics.SINK_DROPPED, kind.value).inc(len(records))
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-
-def _model(record: _Record) -> BaseModel:
-    return record.model if isinstance(record, _Encoded) else record
-
-
-def _record_key(record: _Record) -> bytes:
-    record = _model(record)
-    if isinstance(record, FindingEvent):
-        return record.file_key.encode()
-    alert_id = getattr(record, "alert_id", None)
-    return str(alert_id).encode() if alert_id else b""
+        self._writer.close()

@@ -27,6 +27,7 @@ from hefesto_core.history.queries import (
 from hefesto_core.history.rows import (
     alert_row,
     correlation_row,
+    correlation_row_from_json,
     status_event_from_row,
     stored_finding_from_row,
     to_ms,
@@ -131,6 +132,15 @@ class BaseHistoryStore(ABC):
             (e.alert_id, e.correlation_version): correlation_row(e, recorded_ms=recorded, payload=text)
             for e, text in zip(enriched, texts, strict=True)
         }
+        if rows:
+            self._insert_rows("correlations", list(rows.values()))
+
+    def record_correlation_payloads(self, payloads: Sequence[str]) -> None:
+        recorded = now_ms()
+        rows = {}
+        for text in payloads:
+            row = correlation_row_from_json(text, recorded_ms=recorded)
+            rows[(row["alert_id"], row["correlation_version"])] = row
         if rows:
             self._insert_rows("correlations", list(rows.values()))
 

@@ -74,6 +74,11 @@ class HistoryStore(Protocol):
         each model again; a ``None`` entry is encoded here."""
         ...
 
+    def record_correlation_payloads(self, payloads: Sequence[str]) -> None:
+        """``record_correlations`` from the enriched alerts' JSON alone,
+        each stored as given (the stream's history sink has only that)."""
+        ...
+
     # -- reads ---------------------------------------------------------------
     def query_findings(self, query: FindingQuery) -> Page[StoredFinding]:
         """Worst severity first, then most recently seen, then ``finding_id``."""

@@ -24,6 +24,7 @@ __all__ = [
     "absent_note",
     "alert_row",
     "correlation_row",
+    "correlation_row_from_json",
     "detected_note",
     "event_key",
     "finding_row",
@@ -180,6 +181,33 @@ def correlation_row(
         "payload": payload if payload is not None else enriched.model_dump_json(),
         "recorded_at": recorded_ms,
     }
+
+
+def correlation_row_from_json(payload: str, *, recorded_ms: int) -> dict[str, Any]:
+    """:func:`correlation_row` read from an enriched alert's JSON as this
+    product encodes it (every field present), without building the model:
+    the stream's history sink has only that JSON, and validating a few KB
+    of nested models per alert would cost more than the write. JSON of any
+    other shape goes through the model, and is validated there."""
+    data = orjson.loads(payload)
+    try:
+        findings = data["hefesto_findings"]
+        best = findings[0] if findings else None
+        context = data["code_context"]
+        file_path = context.get("file_path") if context else None
+        return {
+            "alert_id": data["alert_id"],
+            "correlation_version": data["correlation_version"],
+            "enriched": data["enriched"],
+            "correlation_confidence": data["correlation_confidence"],
+            "file_path": file_path or (best["file_path"] if best else None),
+            "severity": best["severity"] if best else None,
+            "processed_at": to_ms(datetime.fromisoformat(data["processed_at"])),
+            "payload": payload,
+            "recorded_at": recorded_ms,
+        }
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return correlation_row(EnrichedAlert.model_validate(data), recorded_ms=recorded_ms, payload=payload)
 
 
 def _at(commit_sha: str | None) -> str:

@@ -81,7 +81,7 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
         raw: bytes = event.value
         alert = decode_alert(raw)
         if engine.sink is not None:
-            engine.sink.add_alert(alert)
+            engine.sink.add_alert(alert, raw=raw)
         location = locate(alert, mapper=mapper, max_frames=settings.max_probe_frames)
         frames = [frame_to_dict(f) for f in location.frames]
         # Mapped frames go straight to their file's probe; unmapped ones ("")

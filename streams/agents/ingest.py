@@ -46,7 +46,7 @@ def register(engine: Engine) -> None:
         if finding_event.findings and engine.tuning.aggregates_enabled:
             engine.aggregates.findings_per_day.add(key, len(finding_event.findings), ts_ms=record_ms(event))
         if engine.sink is not None:
-            engine.sink.add_finding_event(finding_event)
+            engine.sink.add_finding_event(finding_event, raw=event.value)
         if changed:
             await late.file_changed(key, event_ms=record_ms(event))
 

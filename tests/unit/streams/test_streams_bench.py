@@ -71,3 +71,31 @@ def test_the_engine_is_reported_as_a_share_of_the_relay_in_the_same_cell(bench: 
             "share_of_relay": 0.75,
         }
     ]
+
+
+def test_a_workers_cpu_includes_its_child_processes(bench: ModuleType) -> None:
+    import subprocess
+    import sys
+    import time
+
+    # A child that starts a grandchild and both burn CPU: what the worker
+    # and its history store process look like to the benchmark.
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\ntime.sleep(30)"
+    script = f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {burn!r}])\nexec({burn!r})"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+            len(bench._descendants(proc.pid)) == 1
+            and bench._cpu_seconds(proc.pid) >= 0.3
+            and bench._cpu_seconds(bench._descendants(proc.pid)[0]) >= 0.3
+        ):
+            time.sleep(0.1)
+        (grandchild,) = bench._descendants(proc.pid)
+        assert bench._cpu_seconds(proc.pid) >= 0.3
+        assert bench._cpu_seconds(grandchild) >= 0.3
+    finally:
+        for pid in bench._descendants(proc.pid):
+            subprocess.run(["kill", str(pid)], check=False)
+        proc.kill()
+        proc.wait()

@@ -5,9 +5,10 @@ from typing import Any
 
 import pytest
 
-from hefesto_core.models import EnrichedAlert, IrisAlert
+from hefesto_core.models import EnrichedAlert, FindingEvent, IrisAlert
 from streams.codecs import encode_enriched
 from streams.sink import HistorySink, SinkKind
+from streams.sinkwriter import InlineWriter, write_payloads
 
 
 class FlakyStore:
@@ -37,6 +38,9 @@ class FlakyStore:
         self.correlations.extend(enriched)
         self.payloads.extend(payloads if payloads is not None else [None] * len(enriched))
 
+    def record_correlation_payloads(self, payloads: list[str]) -> None:
+        self.record_correlations([EnrichedAlert.model_validate_json(p) for p in payloads], payloads=payloads)
+
     def record_finding_events(self, events: list[Any]) -> None:
         self._maybe_fail()
         self.events.extend(events)
@@ -65,7 +69,7 @@ def _enriched(i: int) -> EnrichedAlert:
 
 def _sink(store: FlakyStore, dl: RecordingDeadLetters | None = None, **kw: Any) -> HistorySink:
     return HistorySink(
-        lambda: store,
+        InlineWriter(lambda: store),
         deadletters=dl,  # type: ignore[arg-type]
         source_topics={k: f"topic-{k.value}" for k in SinkKind},
         **kw,
@@ -123,7 +127,7 @@ async def test_the_store_is_opened_lazily_and_an_open_failure_is_retried():
             raise ConnectionError("cannot connect")
         return store
 
-    sink = HistorySink(open_store, deadletters=None, source_topics={k: "t" for k in SinkKind})
+    sink = HistorySink(InlineWriter(open_store), deadletters=None, source_topics={k: "t" for k in SinkKind})
     sink.add_alert(_alert(1))
     assert await sink.flush(now=0.0) == 0
     assert await sink.flush(now=60.0) == 1
@@ -131,11 +135,31 @@ async def test_the_store_is_opened_lazily_and_an_open_failure_is_retried():
     assert store.closed
 
 
-@pytest.mark.parametrize("kind", list(SinkKind))
-def test_every_kind_has_a_store_method(kind: SinkKind):
-    from streams.sink import _METHOD
+def _finding_event() -> FindingEvent:
+    return FindingEvent(
+        event_id="e1", kind="replace", repo="r", file_path="a.py", emitted_at=datetime.now(UTC), findings=[]
+    )
 
-    assert hasattr(FlakyStore, _METHOD[kind])
+
+@pytest.mark.parametrize("kind", list(SinkKind))
+def test_every_kind_reaches_its_store_method_decoded(kind: SinkKind):
+    store = FlakyStore()
+    model = {SinkKind.ALERTS: _alert(1), SinkKind.CORRELATIONS: _enriched(1)}.get(kind) or _finding_event()
+    write_payloads(store, kind, [model.model_dump_json().encode()])
+    by_kind = {SinkKind.ALERTS: store.alerts, SinkKind.CORRELATIONS: store.correlations}
+    landed = by_kind.get(kind, store.events)
+    assert landed == [model]
+
+
+async def test_an_alert_is_stored_and_dead_lettered_as_the_json_it_arrived_with():
+    store = FlakyStore(failures=1)
+    dl = RecordingDeadLetters()
+    sink = _sink(store, dl, buffer_max=1)
+    raw = [b'{"alert_id": "a1", "timestamp": "2026-01-01T00:00:00Z", "extra": 1}', b'{"alert_id": "a2"}']
+    sink.add_alert(_alert(1), raw=raw[0])
+    sink.add_alert(_alert(2), raw=raw[1])
+    assert await sink.flush(now=0.0) == 0
+    assert [(d["key"], d["value"]) for d in dl.sent] == [(b"a1", raw[0])]
 
 
 async def test_the_json_already_sent_downstream_is_stored_not_encoded_again():
@@ -147,8 +171,8 @@ async def test_the_json_already_sent_downstream_is_stored_not_encoded_again():
     sink.add_correlation(second)
     assert await sink.flush(now=0.0) == 2
     assert store.correlations == [first, second]
-    # The one without JSON is left to the store to encode (correlation_row).
-    assert store.payloads == [sent.decode(), None]
+    # The one given without its JSON is encoded once, by the sink.
+    assert store.payloads == [sent.decode(), encode_enriched(second).decode()]
 
 
 async def test_a_dead_lettered_correlation_carries_the_json_that_was_sent():
