@@ -96,18 +96,18 @@ class StreamTuning(BaseSettings):
     sink_flush_interval_ms: int = Field(default=500, ge=10)
     sink_buffer_max: int = Field(default=50_000, ge=1)
     sink_enabled: bool = True
-    memory_warn_fraction: float = Field(
-        default=0.8,
-        gt=0,
-        le=1,
-        description="warn (hourly) when the worker's memory passes this share of its limit (streams/memory)",
-    )
     sink_process: bool = Field(
         default=True,
         description="write the history store from a child process, off the worker's GIL (streams/storeproc)",
     )
     sink_write_timeout_ms: int = Field(
         default=120_000, ge=1_000, description="a store process that takes longer for a batch is restarted"
+    )
+    memory_warn_fraction: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="warn (hourly) when the worker's memory passes this share of its limit (streams/memory)",
     )
 
     @field_validator("producer_compression")

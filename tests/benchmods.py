@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
+
+import orjson
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -20,3 +24,15 @@ def load_bench(name: str) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def run_bench(name: str, *args: str, out: Path) -> Any:
+    """Run ``bench/{name}.py`` as a script with ``args``, writing its
+    results to ``out``, and return them (it fails the test if it fails)."""
+    subprocess.run(
+        [sys.executable, str(BENCH / f"{name}.py"), *args, "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return orjson.loads(out.read_bytes())

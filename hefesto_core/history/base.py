@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -128,21 +128,20 @@ class BaseHistoryStore(ABC):
             raise ValueError(f"{len(payloads)} payloads for {len(enriched)} correlations")
         recorded = now_ms()
         texts: Sequence[str | None] = payloads if payloads is not None else [None] * len(enriched)
-        rows = {
-            (e.alert_id, e.correlation_version): correlation_row(e, recorded_ms=recorded, payload=text)
+        self._insert_correlations(
+            correlation_row(e, recorded_ms=recorded, payload=text)
             for e, text in zip(enriched, texts, strict=True)
-        }
-        if rows:
-            self._insert_rows("correlations", list(rows.values()))
+        )
 
     def record_correlation_payloads(self, payloads: Sequence[str]) -> None:
         recorded = now_ms()
-        rows = {}
-        for text in payloads:
-            row = correlation_row_from_json(text, recorded_ms=recorded)
-            rows[(row["alert_id"], row["correlation_version"])] = row
-        if rows:
-            self._insert_rows("correlations", list(rows.values()))
+        self._insert_correlations(correlation_row_from_json(text, recorded_ms=recorded) for text in payloads)
+
+    def _insert_correlations(self, rows: Iterable[dict[str, Any]]) -> None:
+        """One row per (alert_id, correlation_version), the last one given."""
+        unique = {(row["alert_id"], row["correlation_version"]): row for row in rows}
+        if unique:
+            self._insert_rows("correlations", list(unique.values()))
 
     # -- reads -----------------------------------------------------------------
     def _page(self, conds: Sequence[Cond], *, limit: int, offset: int) -> Page[StoredFinding]:

@@ -4,33 +4,13 @@ collector tracks per retained alert, tells them apart."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import orjson
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.benchmods import run_bench
 
 
 def test_packed_state_leaves_the_collector_a_fraction_of_the_objects(tmp_path: Path) -> None:
-    out = tmp_path / "retained.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "retained.py"),
-            "--alerts",
-            "400",
-            "--step",
-            "200",
-            "--out",
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    result = orjson.loads(out.read_bytes())
+    result = run_bench("retained", "--alerts", "400", "--step", "200", out=tmp_path / "retained.json")
     variants = {v["variant"]: v for v in result["variants"]}
     assert set(variants) == {"packed", "unpacked"}
     for v in variants.values():
