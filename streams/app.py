@@ -17,10 +17,12 @@ from streams.agents.aggregates import Aggregates, declare_aggregates, register_e
 from streams.agents.assemble import Deadlines
 from streams.agents.emit import Emitter
 from streams.agents.scoring import FrameScorer
+from streams.backlog import HopBacklog
 from streams.changelog import ChangelogWriter, register_flush
 from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.output import OutputBuffer
+from streams.ownership import Ownership
 from streams.retention import Evictions
 from streams.sink import HistorySink
 from streams.sinkwriter import InlineWriter, SinkKind, StoreWriter
@@ -62,6 +64,7 @@ class Engine:
     deadletters: DeadLetters
     deadlines: Deadlines
     evictions: Evictions
+    hops: HopBacklog
     sink: HistorySink | None
     aggregates: Aggregates
     # Built from the engine itself, right after it (see create_engine).
@@ -152,6 +155,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
             batch_size=tuning.sink_batch_size,
             buffer_max=tuning.sink_buffer_max,
         )
+    ownership = Ownership(app, topic=settings.topic_findings, partitions=settings.topic_partitions)
     engine = Engine(
         app=app,
         settings=settings,
@@ -161,6 +165,11 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         deadletters=deadletters,
         deadlines=Deadlines(),
         evictions=Evictions(),
+        hops=HopBacklog(
+            owns=lambda key: ownership.partition(key) in ownership.owned(),
+            epoch=lambda: int(app.rebalancing_count),
+            max_wait_ms=tuning.timeout_backlog_wait_ms,
+        ),
         sink=sink,
         aggregates=declare_aggregates(app, settings, writer),
     )

@@ -27,7 +27,7 @@ from prometheus_client import Counter
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["GapWatchdog", "StallDetector", "register"]
+__all__ = ["GapWatchdog", "StallDetector", "lookup", "progress_of", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,9 @@ class GapWatchdog:
         return committed if self._held.lasted(tp, committed, now=now) else None
 
 
-def _progress(consumer: Any, tp: Any) -> int | None:
+def progress_of(consumer: Any, tp: Any) -> int | None:
+    """The first offset of ``tp`` not processed here yet: the highest
+    acknowledged offset + 1, or the head (:meth:`Consumer.head_offset`)."""
     acked = consumer._acked.get(tp)
     head = consumer.head_offset(tp)
     if acked:
@@ -121,7 +123,9 @@ def _progress(consumer: Any, tp: Any) -> int | None:
     return head
 
 
-async def _lookup(call: Any, *, what: str, tps: list[Any]) -> Any:
+async def lookup(call: Any, *, what: str, tps: list[Any]) -> Any:
+    """``call``'s answer (a broker lookup through the consumer thread), or
+    ``None`` when it did not come within the timeout (counted, logged)."""
     try:
         return await asyncio.wait_for(call, timeout=_LOOKUP_TIMEOUT_S)
     except TimeoutError:
@@ -165,14 +169,14 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
         tps = [tp for tp in consumer.assignment() if tp.topic in sources]
         if not tps:
             return
-        highwaters = await _lookup(consumer.highwaters(*tps), what="high-water marks", tps=tps)
+        highwaters = await lookup(consumer.highwaters(*tps), what="high-water marks", tps=tps)
         if highwaters is None:
             return
         now = time.monotonic()
         for tp in tps:
             # A partition without a commit counts from its log start, which
             # the gap watchdog below looks up (Consumer.head_offset).
-            progress = _progress(consumer, tp)
+            progress = progress_of(consumer, tp)
             if not detector.stalled(tp, progress=progress, highwater=highwaters.get(tp), now=now):
                 continue
             head = consumer.head_offset(tp)
@@ -202,7 +206,7 @@ def register(engine: Engine, *, stall_ms: int = 2_000, idle_stall_ms: int = 6_00
             tp for tp in consumer.assignment() if tp.topic in sources and consumer.needs_start_offset(tp)
         ]
         if unknown:
-            starts = await _lookup(consumer.earliest_offsets(*unknown), what="log start offsets", tps=unknown)
+            starts = await lookup(consumer.earliest_offsets(*unknown), what="log start offsets", tps=unknown)
             if starts is not None:
                 consumer.set_start_offsets(dict(starts))
         now = time.monotonic()

@@ -11,6 +11,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "ALERT_LATENCY",
+    "ASSEMBLY_TIMEOUTS",
+    "ASSEMBLY_TIMEOUTS_HELD",
     "CHANGELOG_FAILURES",
     "CHANGELOG_RECORDS",
     "CONFIDENCE",
@@ -113,6 +115,17 @@ OUTPUT_FAILURES = Counter(
     "hefesto_stream_output_failures_total",
     "Batched output records whose send failed (they are re-queued)",
     ["topic"],
+)
+ASSEMBLY_TIMEOUTS = Counter(
+    "hefesto_stream_assembly_timeouts_total",
+    "Assembly deadlines that came due, by when their timeout was sent: at the deadline, after the"
+    " alert's last probe in this worker's own paths and probes partitions was read, or at the cap"
+    " (HEFESTO_STREAM_TIMEOUT_BACKLOG_WAIT_MS)",
+    ["released"],
+)
+ASSEMBLY_TIMEOUTS_HELD = Gauge(
+    "hefesto_stream_assembly_timeouts_held",
+    "Due assembly timeouts waiting for a probe in this worker's own hops",
 )
 PROBES_REQUEUED = Counter(
     "hefesto_stream_probes_requeued_total",

@@ -89,6 +89,12 @@ class StreamTuning(BaseSettings):
     )
     web_port: int | None = Field(default=None, ge=1, le=65535, description="default: Settings.api_port")
     timer_interval_ms: int = Field(default=50, ge=5, description="how often assembly deadlines are checked")
+    timeout_backlog_wait_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="how long past its deadline an alert's timeout waits for its probes still in this "
+        "worker's own paths and probes partitions (streams/backlog.py); 0 times out at the deadline",
+    )
     recent_alerts_per_file: int = Field(
         default=64, ge=1, description="cap of recent_alerts_by_file per file (bounds changelog writes)"
     )

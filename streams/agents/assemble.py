@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from streams import metrics
 from streams.agents.base import guarded
 from streams.agents.emit import fingerprint, is_complete, new_assembly, resolved_header
-from streams.ownership import Ownership
+from streams.gaps import lookup, progress_of
+from streams.ownership import Ownership, tables_ready
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
 from streams.retention import Evictions
 from streams.retention import horizon_ms as late_horizon_ms
@@ -194,12 +195,46 @@ def register(engine: Engine) -> None:
             if output is not None:
                 await output.flush_if_idle(stream)
 
+    hops = engine.hops
+    hop_topics = frozenset({topics.paths.get_topic_name(), probes_name})
+
+    async def look_up_barrier(app: Any) -> None:
+        """This epoch's barrier: the high-water marks of the hop partitions
+        assigned here, once their tables are ready (streams/backlog.py)."""
+        epoch = hops.epoch
+        consumer = app.consumer
+        tps = [tp for tp in consumer.assignment() if tp.topic in hop_topics]
+        highwaters = await lookup(consumer.highwaters(*tps), what="high-water marks", tps=tps) if tps else {}
+        if highwaters is not None:
+            hops.set_barrier(dict(highwaters), epoch=epoch)
+
     @engine.app.timer(interval=engine.tuning.timer_interval_ms / 1000, name="assembly-deadlines")
     async def send_timeouts() -> None:
-        if engine.app.should_stop:
+        app = engine.app
+        if app.should_stop:
             return  # the producer may already be gone; deadlines are rebuilt on restart
-        for alert_id in deadlines.due(int(time.time() * 1000)):
-            await topics.parts.send(key=alert_id.encode(), value=Timeout(alert_id).to_bytes())
+        if hops.needs_barrier() and tables_ready(app):
+            await look_up_barrier(app)
+        now_ms = int(time.time() * 1000)
+        consumer = app.consumer
+        assigned = consumer.assignment()
+        # A deadline whose alert still has a probe in this worker's own
+        # paths or probes partitions waits for it (streams/backlog.py).
+        released = hops.release(
+            deadlines.due(now_ms),
+            now_ms=now_ms,
+            progress=lambda tp: progress_of(consumer, tp) if tp in assigned else None,
+        )
+        metrics.ASSEMBLY_TIMEOUTS_HELD.set(hops.held)
+        for how, alert_ids in (
+            ("at_deadline", released.at_deadline),
+            ("after_backlog", released.after_backlog),
+            ("at_cap", released.at_cap),
+        ):
+            if alert_ids:
+                metrics.child(metrics.ASSEMBLY_TIMEOUTS, how).inc(len(alert_ids))
+                for alert_id in alert_ids:
+                    await topics.parts.send(key=alert_id.encode(), value=Timeout(alert_id).to_bytes())
 
     evictions = engine.evictions
     ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)

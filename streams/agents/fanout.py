@@ -175,12 +175,18 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
 
     async def send_probe(probe: Probe, alert: IrisAlert, location: AlertLocation) -> None:
         if probe.file_key:
-            await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
+            key, hop = probe.file_key.encode(), "probes"
+            await topics.probes.send(key=key, value=probe.to_bytes())
             metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
         else:
-            route = basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path)
-            await topics.paths.send(key=route.encode(), value=probe.to_bytes())
+            key, hop = (
+                basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path).encode(),
+                "paths",
+            )
+            await topics.paths.send(key=key, value=probe.to_bytes())
             metrics.child(metrics.MESSAGES_OUT, paths_name).inc()
+        # Its alert's timeout waits for it if it is read here (streams/backlog.py).
+        engine.hops.sent(probe.alert_id, key, slot=f"{hop}/{probe.frame_index}")
 
     return handle
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from streams import metrics
 from streams.agents.base import guarded
 from streams.agents.scoring import AlertCache, FindingsCache, score_probe
-from streams.records import Part, decode_probe
+from streams.ownership import tables_ready
+from streams.records import Part, Probe, decode_probe
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -30,10 +31,11 @@ def register(engine: Engine) -> None:
     parts_name = topics.parts.get_topic_name()
 
     app = engine.app
+    hops = engine.hops
 
     async def handle(event: Any) -> None:
         probe = decode_probe(event.value)
-        if app.rebalancing or app.in_recovery:
+        if not tables_ready(app):
             # Faust should not hand over events while tables are recovered,
             # but nothing else guards this read: a probe scored against a
             # partially recovered findings_by_file would answer "no
@@ -42,6 +44,15 @@ def register(engine: Engine) -> None:
             await topics.probes.send(key=probe.file_key.encode(), value=event.value)
             metrics.PROBES_REQUEUED.inc()
             return
+        try:
+            await score_and_answer(probe)
+        finally:
+            # After its part was sent: a timeout held for it (streams/backlog.py)
+            # goes out behind that part, on the same parts partition.
+            if not probe.late:
+                hops.read(probe.alert_id, slot=f"probes/{probe.frame_index}")
+
+    async def score_and_answer(probe: Probe) -> None:
         try:
             part, _ = scorer.score(probe)
         except Exception as exc:

@@ -62,11 +62,23 @@ def register(engine: Engine) -> None:
         probe.frames[probe.frame_index] = resolved
         probe.file_key = file_key(repo, mapping.repo_path or "")
         probe.resolved = True
-        await topics.probes.send(key=probe.file_key.encode(), value=probe.to_bytes())
+        key = probe.file_key.encode()
+        await topics.probes.send(key=key, value=probe.to_bytes())
         metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
+        if not probe.late:
+            engine.hops.sent(probe.alert_id, key, slot=f"probes/{probe.frame_index}")
 
     async def resolve_probe(raw: bytes) -> None:
         probe = decode_probe(raw)
+        try:
+            await resolve_and_answer(probe, raw)
+        finally:
+            # Forwarded (counted again if the probe's partition is ours) or
+            # answered with an empty part: either way sent before this.
+            if not probe.late:
+                engine.hops.read(probe.alert_id, slot=f"paths/{probe.frame_index}")
+
+    async def resolve_and_answer(probe: Probe, raw: bytes) -> None:
         frame = probe.frame()
         alert = probe.alert()
         route = basename_key(alert.repo or "", frame.runtime_path)

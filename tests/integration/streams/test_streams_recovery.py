@@ -231,3 +231,63 @@ def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: Stre
     for key, value in latest.items():
         assert value["hefesto_findings"], f"{key} enriched without findings: {history_of(records, key)}"
         assert value["hefesto_findings"][0]["finding_id"] == f"f{int(key.split('-')[1]) % files}"
+
+
+def test_a_backlog_on_the_resolve_hop_is_waited_for_not_timed_out(stream_env: StreamEnv) -> None:
+    # After a restart the fan-out reads the alerts that waited much faster
+    # than their unmapped frames come back through the paths and probes
+    # hops. With a deadline shorter than that backlog, every alert's first
+    # version must still name its finding (streams/backlog.py): a timeout
+    # at the deadline answered them without the frame (no_candidate), to be
+    # corrected by a version 2.
+    env = stream_env
+    t = env.topics
+    timeouts = {"HEFESTO_ASSEMBLE_TIMEOUT_MS": "200"}
+    worker = env.start_worker(**timeouts)
+    env.wait_ready(worker, min_alert_partitions=env.partitions)
+    path = "services/shop/src/pay.py"
+    run(
+        produce(
+            env.bootstrap,
+            t["findings"],
+            findings_messages([finding_event("e1", [finding("f-pay", path=path, line=40)], path=path)]),
+        )
+    )
+    wait_for(
+        lambda: worker.table("paths_by_basename").get("shop:pay.py") == [path],
+        timeout_s=20,
+        what="pay.py registered for path resolution",
+    )
+    worker.stop()
+    n = 1_500
+    frame = {"file_path": "/srv/app/src/pay.py", "line_number": 41, "in_app": True}
+    ids = [f"b-{i}" for i in range(n)]
+    run(
+        produce(
+            env.bootstrap,
+            t["alerts"],
+            alert_messages([alert(i, path=None, line=None, frames=[frame]) for i in ids]),
+        )
+    )
+    restarted = env.start_worker(**timeouts)
+
+    def all_answered(records: list[Any]) -> bool:
+        return len({orjson.loads(r.value)["alert_id"] for r in records}) >= n
+
+    records = run(collect(env.bootstrap, t["enriched"], all_answered, timeout_s=120))
+    first: dict[str, dict[str, Any]] = {}
+    for r in records:
+        value = orjson.loads(r.value)
+        if value["correlation_version"] == 1:
+            first.setdefault(value["alert_id"], value)
+    assert set(first) == set(ids), env.tail(restarted)
+    wrong = [i for i, v in first.items() if [m["finding_id"] for m in v["hefesto_findings"]] != ["f-pay"]]
+    assert not wrong, (len(wrong), history_of(records, wrong[0]), env.tail(restarted))
+    # The hold was exercised: deadlines came due while the hops were behind.
+    held = [
+        line
+        for line in restarted.metrics().splitlines()
+        if line.startswith('hefesto_stream_assembly_timeouts_total{released="after_backlog"}')
+    ]
+    assert held, restarted.metrics()
+    assert float(held[0].rsplit(" ", 1)[1]) > 0, held
