@@ -7,6 +7,7 @@ Faust and the ``streams`` package are imported inside the command bodies:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -60,16 +61,20 @@ def replay(
     from streams.replay import replay as run_replay
 
     settings = load_settings()
+    # One line rewritten in place on a terminal; a line each in a log file,
+    # where carriage returns ran the counts together.
+    live = sys.stderr.isatty()
 
     def progress(sent: int) -> None:
-        typer.echo(f"\rsent {sent}", nl=False, err=True)
+        typer.echo(f"\rsent {sent}" if live else f"sent {sent}", nl=not live, err=True)
 
     stats = asyncio.run(
         run_replay(
             settings.bootstrap_servers, topic, read_jsonl(file, limit=limit), rate=rate, progress=progress
         )
     )
-    typer.echo("", err=True)
+    if live:
+        typer.echo("", err=True)
     typer.echo(f"sent {stats.sent} messages to {topic} in {stats.elapsed_s:.1f}s ({stats.rate:.0f}/s)")
 
 

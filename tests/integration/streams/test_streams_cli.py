@@ -50,6 +50,9 @@ def test_worker_replay_and_tail_from_the_cli(stream_env: StreamEnv, tmp_path: Pa
     out = _hefesto(env, "replay", str(findings_file), "--topic", env.topics["findings"])
     assert out.returncode == 0, out.stderr
     assert f"sent 20 messages to {env.topics['findings']}" in out.stdout
+    # Not a terminal: progress as lines, without carriage returns.
+    assert "sent 20" in out.stderr.splitlines()
+    assert "\r" not in out.stderr
     out = _hefesto(env, "replay", str(alerts_file), "--topic", env.topics["alerts"], "--rate", "200")
     assert out.returncode == 0, out.stderr
     assert "sent 100 messages" in out.stdout
