@@ -18,8 +18,10 @@ Two rules hold a deadline that comes due:
   worker sent to a ``paths`` or ``probes`` partition it owns, by alert and
   by *slot* (hop and frame), until the agent that reads it has sent what
   it leads to: the resolve agent its forwarded probe (a new slot) or an
-  empty part, the probe agent its part. The timeout then goes out behind
-  that part, on the same parts partition.
+  empty part, the probe agent its part. The deadline then starts again
+  (the worker re-arms it): the part that completes the alert cancels it,
+  and only an alert still incomplete ``assemble_timeout_ms`` later times
+  out.
 - **What was there before.** Records a previous owner, or this worker
   before a crash, left in the hop partitions are not counted. So after each
   rebalance every due deadline is held until the worker has processed its
@@ -51,8 +53,9 @@ Progress = Callable[[Hashable], "int | None"]
 
 @dataclass(frozen=True, slots=True)
 class Released:
-    """Timeouts to send now: at their deadline (nothing here to wait for),
-    after what they waited for was read, or at the cap."""
+    """What to do with the deadlines: time out at the deadline (nothing here
+    to wait for), start again (what they waited for was read), or time
+    out at the cap."""
 
     at_deadline: list[str]
     after_backlog: list[str]
@@ -73,7 +76,8 @@ class HopBacklog:
         self._in_flight: dict[str, dict[str, int]] = {}
         # alert_id -> when to give up; in insertion order, so by cap too.
         self._held: dict[str, int] = {}
-        self._ready: list[str] = []
+        # Released, to go out at the next release (a dict: an ordered set).
+        self._ready: dict[str, None] = {}
         # None: not looked up yet in this epoch; {}: passed.
         self._barrier: dict[Hashable, int] | None = None
 
@@ -124,7 +128,12 @@ class HopBacklog:
             return
         del self._in_flight[alert_id]
         if self._barrier == {} and self._held.pop(alert_id, None) is not None:
-            self._ready.append(alert_id)
+            self._ready[alert_id] = None
+
+    def cancel(self, alert_id: str) -> None:
+        """``alert_id`` was emitted: its deadline, if held, is not needed."""
+        self._held.pop(alert_id, None)
+        self._ready.pop(alert_id, None)
 
     def release(self, due: Iterable[str], *, now_ms: int, progress: Progress) -> Released:
         """Given the deadlines that came due at ``now_ms`` and how far each
@@ -136,9 +145,9 @@ class HopBacklog:
         )
         if passed_now:
             self._barrier = {}
-            self._ready.extend(a for a in self._held if a not in self._in_flight)
-            for alert_id in self._ready:
-                self._held.pop(alert_id, None)
+            for alert_id in [a for a in self._held if a not in self._in_flight]:
+                del self._held[alert_id]
+                self._ready[alert_id] = None
         waiting = self._barrier != {}
         at_deadline = []
         for alert_id in due:
@@ -146,7 +155,7 @@ class HopBacklog:
                 self._held.setdefault(alert_id, now_ms + self._max_wait_ms)
             else:
                 at_deadline.append(alert_id)
-        after_backlog, self._ready = self._ready, []
+        after_backlog, self._ready = list(self._ready), {}
         at_cap = []
         while self._held:
             alert_id, cap_ms = next(iter(self._held.items()))

@@ -118,9 +118,9 @@ OUTPUT_FAILURES = Counter(
 )
 ASSEMBLY_TIMEOUTS = Counter(
     "hefesto_stream_assembly_timeouts_total",
-    "Assembly deadlines that came due, by when their timeout was sent: at the deadline, after the"
-    " alert's last probe in this worker's own paths and probes partitions was read, or at the cap"
-    " (HEFESTO_STREAM_TIMEOUT_BACKLOG_WAIT_MS)",
+    "Assembly deadlines that came due, by what followed: a timeout at the deadline, a fresh deadline"
+    " once what the alert waited for in this worker's own paths and probes partitions was read"
+    " (after_backlog), or a timeout at the cap (HEFESTO_STREAM_TIMEOUT_BACKLOG_WAIT_MS)",
     ["released"],
 )
 ASSEMBLY_TIMEOUTS_HELD = Gauge(

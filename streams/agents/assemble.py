@@ -226,11 +226,15 @@ def register(engine: Engine) -> None:
             progress=lambda tp: progress_of(consumer, tp) if tp in assigned else None,
         )
         metrics.ASSEMBLY_TIMEOUTS_HELD.set(hops.held)
-        for how, alert_ids in (
-            ("at_deadline", released.at_deadline),
-            ("after_backlog", released.after_backlog),
-            ("at_cap", released.at_cap),
-        ):
+        if released.after_backlog:
+            # What they waited for is read, but the parts it sent are not at
+            # the assembler yet: a fresh deadline, which the part that
+            # completes the alert cancels, instead of a timeout that would
+            # nearly always find the alert answered.
+            metrics.child(metrics.ASSEMBLY_TIMEOUTS, "after_backlog").inc(len(released.after_backlog))
+            for alert_id in released.after_backlog:
+                deadlines.schedule(alert_id, now_ms + timeout_ms)
+        for how, alert_ids in (("at_deadline", released.at_deadline), ("at_cap", released.at_cap)):
             if alert_ids:
                 metrics.child(metrics.ASSEMBLY_TIMEOUTS, how).inc(len(alert_ids))
                 for alert_id in alert_ids:

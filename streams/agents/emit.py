@@ -125,6 +125,7 @@ class Emitter:
         encoded = encode_enriched(enriched)
         await self.send_enriched(alert_id, encoded, version)
         self._engine.deadlines.cancel(alert_id)
+        self._engine.hops.cancel(alert_id)
         if version == 1:
             # Past the horizon no late finding can change the answer.
             start_ms = header.ingest_ms or int(state.get("first_ms") or now_ms)

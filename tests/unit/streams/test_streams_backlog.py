@@ -142,3 +142,14 @@ def test_a_zero_wait_times_out_at_the_deadline_as_before():
     hops = HopBacklog(owns=lambda key: True, epoch=lambda: 0, max_wait_ms=0)
     hops.sent("a", OURS, slot="probes/0")
     assert release(hops, ["a", "b"], 0).at_cap == ["a", "b"]  # b: the barrier is not looked up yet
+
+
+def test_an_alert_answered_while_held_needs_no_timeout(hops):
+    hops.sent("a", OURS, slot="probes/0")
+    hops.sent("b", OURS, slot="probes/0")
+    release(hops, ["a", "b"], 0)
+    hops.read("a", slot="probes/0")
+    hops.read("b", slot="probes/0")
+    hops.cancel("a")  # its part completed it: emitted
+    assert release(hops, [], 1).after_backlog == ["b"]
+    assert hops.held == 0
