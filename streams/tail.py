@@ -54,9 +54,13 @@ def format_line(line: TailLine) -> str:
     if not v.get("enriched"):
         return head + f"not enriched ({v.get('reason')})"
     top = (v.get("hefesto_findings") or [{}])[0]
+    rule, issue = top.get("rule_id"), top.get("issue_type")
+    # Hefesto's own rules are named by their issue type; a SARIF import's
+    # (ruff's S608, ...) are not, and then both say something.
+    kind = f"{rule}" if rule == issue or issue is None else f"{rule} {issue}"
     return head + (
         f"{v.get('correlation_confidence', 0):.2f}  {top.get('file_path')}:{top.get('line_number')}  "
-        f"{top.get('rule_id')} {top.get('issue_type')}  {top.get('message', '')}"
+        f"{kind}  {top.get('message', '')}"
     )
 
 

@@ -57,6 +57,10 @@ def test_format_line_for_enriched_and_not_enriched():
         ],
     }
     assert format_line(TailLine("a1", 2, enriched)) == "a1  v2  0.91  src/a.py:4  R1 EVAL_USAGE  m"
+    own_rule = {**enriched["hefesto_findings"][0], "rule_id": "EVAL_USAGE"}
+    assert format_line(TailLine("a1", 2, {**enriched, "hefesto_findings": [own_rule]})) == (
+        "a1  v2  0.91  src/a.py:4  EVAL_USAGE  m"
+    )
     assert format_line(TailLine("a2", 1, {"enriched": False, "reason": "no_code_location"})) == (
         "a2  v1  not enriched (no_code_location)"
     )
