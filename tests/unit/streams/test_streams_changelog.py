@@ -175,3 +175,23 @@ def test_items_of_a_packed_table_is_safe_while_it_changes(writer: ChangelogWrite
         seen.append(value["n"])
     assert sorted(seen) == [0, 1, 2]
     assert len(table) == 6
+
+
+def test_a_batched_table_reads_and_writes_what_faust_sees(tmp_path):
+    # Over the real memory store (the fakes above are plain dicts): Faust's
+    # view of the table (recovery, the web routes) is what BatchedTable wrote.
+    from hefesto_core.settings import Settings
+    from streams.app import create_engine
+    from streams.tuning import load_tuning
+
+    engine = create_engine(Settings(app_id="unit-store", data_dir=tmp_path), load_tuning(), with_sink=False)
+    table = engine.tables.assembly
+    table.set("a-1", {"version": 1})
+    assert table.table.data["a-1"] == orjson.dumps({"version": 1})
+    assert table.get("a-1") == {"version": 1}
+    assert "a-1" in table
+    assert len(table) == 1
+    table.table.data["a-2"] = orjson.dumps({"version": 2})  # recovered by Faust
+    assert table["a-2"] == {"version": 2}
+    table.forget("a-1")
+    assert "a-1" not in table.table.data
