@@ -61,9 +61,6 @@ class Released:
     after_backlog: list[str]
     at_cap: list[str]
 
-    def all(self) -> list[str]:
-        return [*self.at_deadline, *self.after_backlog, *self.at_cap]
-
 
 class HopBacklog:
     def __init__(self, *, owns: Callable[[bytes], bool], epoch: Callable[[], int], max_wait_ms: int) -> None:
@@ -137,8 +134,8 @@ class HopBacklog:
 
     def release(self, due: Iterable[str], *, now_ms: int, progress: Progress) -> Released:
         """Given the deadlines that came due at ``now_ms`` and how far each
-        hop partition is processed (``None``: not assigned here): the
-        timeouts to send."""
+        hop partition is processed (``None``: not assigned here): what to
+        do with each (see :class:`Released`)."""
         self._check_epoch()
         passed_now = self._barrier and all(
             (done := progress(tp)) is None or done >= hw for tp, hw in self._barrier.items()
