@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
+from faust.types import TP
 
 from hefesto_core.settings import Settings
 from streams.agents import assemble, fanout, ingest, probe, resolve
@@ -23,6 +24,7 @@ from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
 from streams.output import OutputBuffer
 from streams.ownership import Ownership
+from streams.remotehops import RemoteHops
 from streams.retention import Evictions
 from streams.sink import HistorySink
 from streams.sinkwriter import InlineWriter, SinkKind, StoreWriter
@@ -65,6 +67,7 @@ class Engine:
     deadlines: Deadlines
     evictions: Evictions
     hops: HopBacklog
+    remote_hops: RemoteHops
     sink: HistorySink | None
     aggregates: Aggregates
     # Built from the engine itself, right after it (see create_engine).
@@ -156,6 +159,7 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
             buffer_max=tuning.sink_buffer_max,
         )
     ownership = Ownership(app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    probes_topic = topics.probes.get_topic_name()
     engine = Engine(
         app=app,
         settings=settings,
@@ -168,6 +172,10 @@ def create_engine(settings: Settings, tuning: StreamTuning, *, with_sink: bool |
         hops=HopBacklog(
             owns=lambda key: ownership.partition(key) in ownership.owned(),
             epoch=lambda: int(app.rebalancing_count),
+            max_wait_ms=tuning.timeout_backlog_wait_ms,
+        ),
+        remote_hops=RemoteHops(
+            probe_partitions=[TP(probes_topic, p) for p in range(settings.topic_partitions)],
             max_wait_ms=tuning.timeout_backlog_wait_ms,
         ),
         sink=sink,

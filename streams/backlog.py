@@ -35,8 +35,9 @@ cannot hold an alert for ever. A rebalance (a new ``epoch``: the app's
 rebalance count, raised when one starts) forgets the counts, which no
 longer describe what this worker will read, and calls for a new barrier,
 which the timeouts held until then wait for too.
-A probe on another worker's partition is not counted: that alert times out
-at its deadline, as in the failover case.
+A probe on another worker's partition is not counted here: its alert's
+deadline is held by :mod:`streams.remotehops` until the group commits past
+it.
 
 Pure: the worker tells it what was sent and read, and how far it read.
 """

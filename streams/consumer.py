@@ -165,6 +165,20 @@ class Consumer(faust_aiokafka.Consumer):
             self._gap[tp].addi(expected, offset)  # intervals exclude their end
         super().track_message(message)
 
+    async def committed_offsets(self, *partitions: Any) -> dict[Any, int | None]:
+        """The group's committed offsets of ``partitions``, assigned here or
+        not (``None``: nothing committed), asked of the coordinator in the
+        consumer's thread. Not Faust's ``_committed_offset``, which only
+        knows this worker's own commits."""
+        thread = self._thread
+
+        async def fetch() -> dict[Any, int | None]:
+            client = thread._ensure_consumer()
+            answers = await asyncio.gather(*(client.committed(tp) for tp in partitions))
+            return dict(zip(partitions, answers, strict=True))
+
+        return dict(await thread.call_thread(fetch))
+
     async def reread_from_head(self, tp: Any, offset: int) -> None:
         """Seek ``tp`` back to its unacknowledged head (the gap watchdog)."""
         await self.seek(tp, offset)

@@ -120,12 +120,18 @@ ASSEMBLY_TIMEOUTS = Counter(
     "hefesto_stream_assembly_timeouts_total",
     "Assembly deadlines that came due, by what followed: a timeout at the deadline, a fresh deadline"
     " once what the alert waited for in this worker's own paths and probes partitions was read"
-    " (after_backlog), or a timeout at the cap (HEFESTO_STREAM_TIMEOUT_BACKLOG_WAIT_MS)",
+    " (after_backlog) or was committed by the worker that owns them (after_remote), or a timeout"
+    " at the cap (HEFESTO_STREAM_TIMEOUT_BACKLOG_WAIT_MS)",
     ["released"],
 )
 ASSEMBLY_TIMEOUTS_HELD = Gauge(
     "hefesto_stream_assembly_timeouts_held",
-    "Due assembly timeouts waiting for a probe in this worker's own hops",
+    "Due assembly timeouts waiting for a probe in this worker's own hops or on another worker's partitions",
+)
+ASSEMBLY_TIMEOUTS_HELD_REMOTE = Counter(
+    "hefesto_stream_assembly_timeouts_held_remote_total",
+    "Due assembly deadlines held because a probe of the alert was on another worker's partition"
+    " (until the group commits past it)",
 )
 PROBES_REQUEUED = Counter(
     "hefesto_stream_probes_requeued_total",

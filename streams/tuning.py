@@ -93,7 +93,8 @@ class StreamTuning(BaseSettings):
         default=30_000,
         ge=0,
         description="how long past its deadline an alert's timeout waits for its probes still in this "
-        "worker's own paths and probes partitions (streams/backlog.py); 0 times out at the deadline",
+        "worker's own paths and probes partitions (streams/backlog.py) or not yet committed on another "
+        "worker's (streams/remotehops.py); 0 times out at the deadline",
     )
     recent_alerts_per_file: int = Field(
         default=64, ge=1, description="cap of recent_alerts_by_file per file (bounds changelog writes)"

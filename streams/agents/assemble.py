@@ -25,6 +25,7 @@ from streams.agents.emit import fingerprint, is_complete, new_assembly, resolved
 from streams.gaps import lookup, progress_of
 from streams.ownership import Ownership, tables_ready
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
+from streams.remotehops import RemoteReleased
 from streams.retention import Evictions
 from streams.retention import horizon_ms as late_horizon_ms
 
@@ -37,6 +38,10 @@ __all__ = ["Deadlines", "fingerprint", "is_complete", "register", "resolved_head
 EVICT_PER_TICK = 20_000
 # Entries read per slice of a whole-table rescan (after a rebalance).
 RESCAN_SLICE = 5_000
+# How often held remote timeouts look up offsets: each lookup is a request
+# per partition to the group coordinator, and a hold lasts at least a
+# commit interval (a second) anyway.
+REMOTE_LOOKUP_INTERVAL_MS = 200
 
 
 class Deadlines:
@@ -208,6 +213,26 @@ def register(engine: Engine) -> None:
         if highwaters is not None:
             hops.set_barrier(dict(highwaters), epoch=epoch)
 
+    remote = engine.remote_hops
+    next_remote_lookup = {"ms": 0}
+
+    async def release_remote(consumer: Any, now_ms: int) -> RemoteReleased:
+        """Look up what the remote holds wait on, at most every
+        ``REMOTE_LOOKUP_INTERVAL_MS``: high-water marks for the holds new
+        since, then the group's committed offsets (streams/remotehops.py)."""
+        if not remote.held or now_ms < next_remote_lookup["ms"]:
+            return RemoteReleased([], [])
+        next_remote_lookup["ms"] = now_ms + REMOTE_LOOKUP_INTERVAL_MS
+        if tps := remote.to_look_up():
+            highwaters = await lookup(consumer.highwaters(*tps), what="high-water marks", tps=tps)
+            if highwaters is not None:
+                remote.set_highwaters(highwaters)
+        committed: dict[Any, int | None] = {}
+        if tps := remote.to_check():
+            answer = await lookup(consumer.committed_offsets(*tps), what="committed offsets", tps=tps)
+            committed = answer or {}
+        return remote.release(committed, now_ms=now_ms)
+
     @engine.app.timer(interval=engine.tuning.timer_interval_ms / 1000, name="assembly-deadlines")
     async def send_timeouts() -> None:
         app = engine.app
@@ -218,23 +243,37 @@ def register(engine: Engine) -> None:
         now_ms = int(time.time() * 1000)
         consumer = app.consumer
         assigned = consumer.assignment()
-        # A deadline whose alert still has a probe in this worker's own
-        # paths or probes partitions waits for it (streams/backlog.py).
+        # A deadline whose alert has a probe on another worker's partition
+        # waits until the group commits past it (streams/remotehops.py); one
+        # with a probe in this worker's own paths or probes partitions waits
+        # until it is read (streams/backlog.py).
+        held_before = remote.held
+        due = remote.hold(deadlines.due(now_ms), now_ms=now_ms)
+        if remote.held > held_before:
+            metrics.ASSEMBLY_TIMEOUTS_HELD_REMOTE.inc(remote.held - held_before)
         released = hops.release(
-            deadlines.due(now_ms),
+            due,
             now_ms=now_ms,
             progress=lambda tp: progress_of(consumer, tp) if tp in assigned else None,
         )
-        metrics.ASSEMBLY_TIMEOUTS_HELD.set(hops.held)
-        if released.after_backlog:
-            # What they waited for is read, but the parts it sent are not at
-            # the assembler yet: a fresh deadline, which the part that
-            # completes the alert cancels, instead of a timeout that would
-            # nearly always find the alert answered.
-            metrics.child(metrics.ASSEMBLY_TIMEOUTS, "after_backlog").inc(len(released.after_backlog))
-            for alert_id in released.after_backlog:
-                deadlines.schedule(alert_id, now_ms + timeout_ms)
-        for how, alert_ids in (("at_deadline", released.at_deadline), ("at_cap", released.at_cap)):
+        remote_released = await release_remote(consumer, now_ms)
+        metrics.ASSEMBLY_TIMEOUTS_HELD.set(hops.held + remote.held)
+        # What they waited for is read (or committed elsewhere), but the
+        # parts it led to are not at the assembler yet: a fresh deadline,
+        # which the part that completes the alert cancels, instead of a
+        # timeout that would nearly always find the alert answered.
+        for how, alert_ids in (
+            ("after_backlog", released.after_backlog),
+            ("after_remote", remote_released.ready),
+        ):
+            if alert_ids:
+                metrics.child(metrics.ASSEMBLY_TIMEOUTS, how).inc(len(alert_ids))
+                for alert_id in alert_ids:
+                    deadlines.schedule(alert_id, now_ms + timeout_ms)
+        for how, alert_ids in (
+            ("at_deadline", released.at_deadline),
+            ("at_cap", released.at_cap + remote_released.at_cap),
+        ):
             if alert_ids:
                 metrics.child(metrics.ASSEMBLY_TIMEOUTS, how).inc(len(alert_ids))
                 for alert_id in alert_ids:

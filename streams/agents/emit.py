@@ -126,6 +126,7 @@ class Emitter:
         await self.send_enriched(alert_id, encoded, version)
         self._engine.deadlines.cancel(alert_id)
         self._engine.hops.cancel(alert_id)
+        self._engine.remote_hops.cancel(alert_id)
         if version == 1:
             # Past the horizon no late finding can change the answer.
             start_ms = header.ingest_ms or int(state.get("first_ms") or now_ms)

@@ -22,6 +22,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from faust.types import TP
+
 from correlator import AlertLocation, PathMapper, locate
 from hefesto_core.models import FindingMatch, IrisAlert, file_key
 from streams import metrics
@@ -145,7 +147,7 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
             engine.deadlines.schedule(alert.alert_id, state["first_ms"] + settings.assemble_timeout_ms)
             for probe in probes:
                 if probe.frame_index not in local:
-                    await send_probe(probe, alert, location)
+                    await send_probe(probe, alert, location, owned=owned)
             await flush_if_full()
             return
         # The header goes first so that in the common case the assembler knows
@@ -173,20 +175,27 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
         engine.scorer.remember(probe)
         return part
 
-    async def send_probe(probe: Probe, alert: IrisAlert, location: AlertLocation) -> None:
+    async def send_probe(
+        probe: Probe, alert: IrisAlert, location: AlertLocation, *, owned: frozenset[int] | None = None
+    ) -> None:
+        """``owned``: this worker's partitions, when the alert's deadline is
+        kept here (its ``assembly`` entry was started here)."""
         if probe.file_key:
-            key, hop = probe.file_key.encode(), "probes"
+            key, hop, name = probe.file_key.encode(), "probes", probes_name
             await topics.probes.send(key=key, value=probe.to_bytes())
-            metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
         else:
-            key, hop = (
+            key, hop, name = (
                 basename_key(alert.repo or "", location.frames[probe.frame_index].runtime_path).encode(),
                 "paths",
+                paths_name,
             )
             await topics.paths.send(key=key, value=probe.to_bytes())
-            metrics.child(metrics.MESSAGES_OUT, paths_name).inc()
-        # Its alert's timeout waits for it if it is read here (streams/backlog.py).
+        metrics.child(metrics.MESSAGES_OUT, name).inc()
+        # Its alert's timeout waits for it if it is read here (streams/backlog.py),
+        # or until the group commits past it elsewhere (streams/remotehops.py).
         engine.hops.sent(probe.alert_id, key, slot=f"{hop}/{probe.frame_index}")
+        if owned is not None and (partition := ownership.partition(key)) not in owned:
+            engine.remote_hops.sent(probe.alert_id, TP(name, partition), via_paths=hop == "paths")
 
     return handle
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from faust.types import TP
 
 from correlator import Frame, PathMapper
 from hefesto_core.models import PathMapping, file_key
 from streams import metrics
 from streams.agents.base import guarded
 from streams.errors import DecodeError
+from streams.ownership import Ownership
 from streams.records import Part, Probe, decode_probe, frame_to_dict
 from streams.retention import horizon_ms as late_horizon_ms
 from streams.tables import remember_pending
@@ -54,6 +56,7 @@ def register(engine: Engine) -> None:
     paths_name = topics.paths.get_topic_name()
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
+    ownership = Ownership(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
 
     async def forward(probe: Probe, frame: Frame, mapping: PathMapping, repo: str) -> None:
         resolved = frame_to_dict(frame)
@@ -67,6 +70,13 @@ def register(engine: Engine) -> None:
         metrics.child(metrics.MESSAGES_OUT, probes_name).inc()
         if not probe.late:
             engine.hops.sent(probe.alert_id, key, slot=f"probes/{probe.frame_index}")
+            # The alert's deadline is kept here and the probe goes elsewhere
+            # (streams/remotehops.py).
+            owned = ownership.owned()
+            if ownership.partition(probe.alert_id.encode()) in owned:
+                partition = ownership.partition(key)
+                if partition not in owned:
+                    engine.remote_hops.sent(probe.alert_id, TP(probes_name, partition))
 
     async def resolve_probe(raw: bytes) -> None:
         probe = decode_probe(raw)

@@ -233,6 +233,60 @@ def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: Stre
         assert value["hefesto_findings"][0]["finding_id"] == f"f{int(key.split('-')[1]) % files}"
 
 
+def test_after_kill_9_of_one_of_two_workers_every_first_answer_waits_for_its_frames(
+    stream_env: StreamEnv,
+) -> None:
+    # Alerts whose frame lives on the killed worker's partitions send their
+    # probe there; nobody reads it until the group notices (the session
+    # timeout) and the survivor takes the partitions over. With a deadline
+    # far shorter than that, the survivor answered them without the frame
+    # (no_candidate) and corrected them later. Held until the group commits
+    # past the probe (streams/remotehops.py), every first answer must name
+    # the finding.
+    env = stream_env
+    t = env.topics
+    timeouts = {"HEFESTO_ASSEMBLE_TIMEOUT_MS": "300"}
+    one = env.start_worker(**timeouts)
+    env.wait_ready(one, min_alert_partitions=env.partitions)
+    two = env.start_worker(**timeouts)
+    wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    files = 30
+    _one_finding_per_file(env, files, prefix="r")
+    alerts = [alert(f"rr-{i}", path=f"src/r{i % files}.py", line=51) for i in range(600)]
+
+    def feed() -> None:
+        for start in range(0, len(alerts), 50):
+            asyncio.run(produce(env.bootstrap, t["alerts"], alert_messages(alerts[start : start + 50])))
+            time.sleep(0.15)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    time.sleep(0.6)
+    two.stop(kill=True)
+    feeder.join()
+    expected = {a["alert_id"]: f"f{int(a['alert_id'].split('-')[1]) % files}" for a in alerts}
+    records = run(collect(env.bootstrap, t["enriched"], _settled(expected), timeout_s=120))
+    first: dict[str, dict[str, Any]] = {}
+    for r in records:
+        value = orjson.loads(r.value)
+        if value["correlation_version"] == 1:
+            first.setdefault(value["alert_id"], value)
+    assert set(first) == set(expected), env.tail(one)
+    wrong = [
+        i for i, v in first.items() if [m["finding_id"] for m in v["hefesto_findings"]][:1] != [expected[i]]
+    ]
+    assert not wrong, (len(wrong), history_of(records, wrong[0]), env.tail(one))
+    # The hold was exercised: deadlines came due while probes sat on the
+    # dead worker's partitions.
+    held = [
+        line
+        for line in one.metrics().splitlines()
+        if line.startswith("hefesto_stream_assembly_timeouts_held_remote_total")
+    ]
+    assert held, one.metrics()
+    assert float(held[0].rsplit(" ", 1)[1]) > 0, held
+
+
 def test_a_backlog_on_the_resolve_hop_is_waited_for_not_timed_out(stream_env: StreamEnv) -> None:
     # After a restart the fan-out reads the alerts that waited much faster
     # than their unmapped frames come back through the paths and probes
