@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["RemoteHops", "RemoteReleased"]
 
+Partitions = frozenset[Hashable]
+
 
 @dataclass(slots=True)
 class _Sent:
@@ -51,13 +53,35 @@ class _Sent:
 
 
 @dataclass(slots=True)
+class _Cohort:
+    """The holds whose high-water marks were (or will be) looked up
+    together, grouped by the partitions they wait on: under overload
+    thousands are held at once, and a release checks each group, not each
+    alert."""
+
+    highwaters: dict[Hashable, int] | None = None
+    groups: dict[Partitions, dict[str, None]] = field(default_factory=dict)
+
+    def add(self, alert_id: str, partitions: Partitions) -> None:
+        self.groups.setdefault(partitions, {})[alert_id] = None
+
+    def remove(self, alert_id: str, partitions: Partitions) -> None:
+        group = self.groups.get(partitions)
+        if group is not None:
+            group.pop(alert_id, None)
+            if not group:
+                del self.groups[partitions]
+
+    def partitions(self) -> set[Hashable]:
+        return set().union(*self.groups)
+
+
+@dataclass(slots=True)
 class _Held:
-    cap_ms: int
-    partitions: frozenset[Hashable]
+    cohort: _Cohort
+    partitions: Partitions
+    # Stage 1 of a probe through the paths hop: stage 2 follows.
     via_paths: bool
-    # None: the high-water marks are still to be looked up.
-    targets: dict[Hashable, int] | None = None
-    stage: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +98,15 @@ class RemoteHops:
     def __init__(self, *, probe_partitions: Iterable[Hashable], max_wait_ms: int) -> None:
         """``probe_partitions``: every partition of the probes topic (stage
         2 waits on all of them)."""
-        self._probe_partitions = frozenset(probe_partitions)
+        self._probe_partitions: Partitions = frozenset(probe_partitions)
         self._max_wait_ms = max_wait_ms
         self._sent: dict[str, _Sent] = {}
-        # In insertion order, so by cap too.
         self._held: dict[str, _Held] = {}
+        # alert_id -> when to give up; in insertion order, so by cap too.
+        self._caps: dict[str, int] = {}
+        # The holds still without high-water marks, then those with them.
+        self._new = _Cohort()
+        self._cohorts: list[_Cohort] = []
 
     @property
     def held(self) -> int:
@@ -103,7 +131,7 @@ class RemoteHops:
     def cancel(self, alert_id: str) -> None:
         """``alert_id`` was emitted: nothing to hold for it."""
         self._sent.pop(alert_id, None)
-        self._held.pop(alert_id, None)
+        self._drop(alert_id)
 
     def hold(self, due: Iterable[str], *, now_ms: int) -> list[str]:
         """Hold the due deadlines of alerts with a probe elsewhere; returns
@@ -117,65 +145,65 @@ class RemoteHops:
             entry = self._sent.pop(alert_id, None)
             if entry is None:
                 rest.append(alert_id)
-            else:
-                self._held[alert_id] = _Held(
-                    cap_ms=now_ms + self._max_wait_ms,
-                    partitions=frozenset(entry.partitions),
-                    via_paths=entry.via_paths,
-                )
+                continue
+            partitions = frozenset(entry.partitions)
+            self._held[alert_id] = _Held(self._new, partitions, entry.via_paths)
+            self._new.add(alert_id, partitions)
+            self._caps[alert_id] = now_ms + self._max_wait_ms
         return rest
 
     def to_look_up(self) -> list[Hashable]:
-        """The partitions whose high-water marks a hold still needs."""
-        wanted: set[Hashable] = set()
-        for held in self._held.values():
-            if held.targets is None:
-                wanted |= held.partitions if held.stage == 1 else self._probe_partitions
-        return sorted(wanted, key=repr)
+        """The partitions whose high-water marks the newest holds need."""
+        return sorted(self._new.partitions(), key=repr)
 
     def set_highwaters(self, highwaters: Mapping[Hashable, int]) -> None:
-        """High-water marks just looked up: each hold still without targets
-        waits for its partitions to be committed up to them."""
-        for held in self._held.values():
-            if held.targets is not None:
-                continue
-            partitions = held.partitions if held.stage == 1 else self._probe_partitions
-            if all(tp in highwaters for tp in partitions):
-                held.targets = {tp: highwaters[tp] for tp in partitions}
+        """High-water marks just looked up: the holds without them so far
+        wait for their partitions to be committed up to them."""
+        cohort = self._new
+        if not cohort.groups or not all(tp in highwaters for tp in cohort.partitions()):
+            return
+        cohort.highwaters = dict(highwaters)
+        self._cohorts.append(cohort)
+        self._new = _Cohort()
 
     def to_check(self) -> list[Hashable]:
         """The partitions whose committed offsets the holds wait on."""
         wanted: set[Hashable] = set()
-        for held in self._held.values():
-            if held.targets is not None:
-                wanted |= held.targets.keys()
+        for cohort in self._cohorts:
+            wanted |= cohort.partitions()
         return sorted(wanted, key=repr)
 
     def release(self, committed: Mapping[Hashable, int | None], *, now_ms: int) -> RemoteReleased:
         """Given the group's committed offsets (``None`` or missing: none
         known), the holds that end now."""
         ready = []
-        for alert_id, held in list(self._held.items()):
-            if held.targets is None or not _reached(held.targets, committed):
-                continue
-            if held.stage == 1 and held.via_paths:
-                held.stage, held.targets = 2, None
-                continue
-            del self._held[alert_id]
-            ready.append(alert_id)
+        for cohort in self._cohorts:
+            assert cohort.highwaters is not None
+            reached = {tp for tp, hw in cohort.highwaters.items() if (committed.get(tp) or 0) >= hw}
+            for partitions in [p for p in cohort.groups if p <= reached]:
+                for alert_id in cohort.groups.pop(partitions):
+                    held = self._held[alert_id]
+                    if held.via_paths:
+                        # Forwarded before that commit, to a partition nobody
+                        # here can name: stage 2 waits on every probes one.
+                        self._held[alert_id] = _Held(self._new, self._probe_partitions, False)
+                        self._new.add(alert_id, self._probe_partitions)
+                    else:
+                        del self._held[alert_id]
+                        del self._caps[alert_id]
+                        ready.append(alert_id)
+        self._cohorts = [c for c in self._cohorts if c.groups]
         at_cap = []
-        while self._held:
-            alert_id, held = next(iter(self._held.items()))
-            if held.cap_ms > now_ms:
+        while self._caps:
+            alert_id, cap_ms = next(iter(self._caps.items()))
+            if cap_ms > now_ms:
                 break
-            del self._held[alert_id]
+            self._drop(alert_id)
             at_cap.append(alert_id)
         return RemoteReleased(ready, at_cap)
 
-
-def _reached(targets: Mapping[Hashable, int], committed: Mapping[Hashable, int | None]) -> bool:
-    for tp, target in targets.items():
-        done = committed.get(tp)
-        if done is None or done < target:
-            return False
-    return True
+    def _drop(self, alert_id: str) -> None:
+        held = self._held.pop(alert_id, None)
+        if held is not None:
+            held.cohort.remove(alert_id, held.partitions)
+            self._caps.pop(alert_id, None)

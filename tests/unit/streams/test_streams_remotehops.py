@@ -103,3 +103,25 @@ def test_a_zero_cap_turns_the_hold_off() -> None:
     remote.sent("a", ("probes", 0))
     assert remote.tracked == 0
     assert remote.hold(["a"], now_ms=0) == ["a"]
+
+
+def test_many_holds_are_released_by_the_partitions_each_waits_on(remote: RemoteHops) -> None:
+    # Under overload thousands are held at once, looked up in cohorts.
+    for i in range(3_000):
+        remote.sent(f"a{i}", ("probes", i % 3))
+        if i % 2:
+            remote.sent(f"a{i}", ("probes", (i + 1) % 3))
+    remote.hold([f"a{i}" for i in range(1_500)], now_ms=0)
+    remote.set_highwaters({tp: 100 for tp in PROBES})
+    remote.hold([f"a{i}" for i in range(1_500, 3_000)], now_ms=10)
+    remote.set_highwaters({tp: 200 for tp in PROBES})
+    remote.cancel("a0")
+    released = remote.release({("probes", 0): 150, ("probes", 1): 150, ("probes", 2): 99}, now_ms=20)
+    # First cohort: waiting only on probes 0 and/or 1 (every third alert
+    # waits on 2, alone or with 0).
+    expected = {f"a{i}" for i in range(1, 1_500) if {i % 3, (i + 1) % 3 if i % 2 else i % 3} <= {0, 1}}
+    assert set(released.ready) == expected
+    assert remote.held == 3_000 - 1 - len(expected)
+    released = remote.release({tp: 200 for tp in PROBES}, now_ms=30)
+    assert len(released.ready) == 3_000 - 1 - len(expected)
+    assert remote.held == 0
