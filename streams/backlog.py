@@ -47,9 +47,22 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["HopBacklog", "Released"]
+__all__ = ["HopBacklog", "Released", "pop_expired"]
 
 Progress = Callable[[Hashable], "int | None"]
+
+
+def pop_expired(caps: dict[str, int], *, now_ms: int) -> list[str]:
+    """Remove and return the keys of ``caps`` (alert -> cap, inserted in cap
+    order) whose cap is at or before ``now_ms``."""
+    expired = []
+    while caps:
+        alert_id, cap_ms = next(iter(caps.items()))
+        if cap_ms > now_ms:
+            break
+        del caps[alert_id]
+        expired.append(alert_id)
+    return expired
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +167,7 @@ class HopBacklog:
             else:
                 at_deadline.append(alert_id)
         after_backlog, self._ready = list(self._ready), {}
-        at_cap = []
-        while self._held:
-            alert_id, cap_ms = next(iter(self._held.items()))
-            if cap_ms > now_ms:
-                break
-            del self._held[alert_id]
-            at_cap.append(alert_id)
-        return Released(at_deadline, after_backlog, at_cap)
+        return Released(at_deadline, after_backlog, pop_expired(self._held, now_ms=now_ms))
 
     def _check_epoch(self) -> None:
         epoch = self._epoch()

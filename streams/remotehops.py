@@ -41,6 +41,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from streams.backlog import pop_expired
+
 __all__ = ["RemoteHops", "RemoteReleased"]
 
 Partitions = frozenset[Hashable]
@@ -193,13 +195,9 @@ class RemoteHops:
                         del self._caps[alert_id]
                         ready.append(alert_id)
         self._cohorts = [c for c in self._cohorts if c.groups]
-        at_cap = []
-        while self._caps:
-            alert_id, cap_ms = next(iter(self._caps.items()))
-            if cap_ms > now_ms:
-                break
+        at_cap = pop_expired(self._caps, now_ms=now_ms)
+        for alert_id in at_cap:
             self._drop(alert_id)
-            at_cap.append(alert_id)
         return RemoteReleased(ready, at_cap)
 
     def _drop(self, alert_id: str) -> None:

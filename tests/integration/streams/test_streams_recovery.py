@@ -82,12 +82,47 @@ def _split(env: StreamEnv, one: Any, two: Any) -> bool:
     return bool(p1) and bool(p2) and not (p1 & p2) and len(p1 | p2) == env.partitions
 
 
-def _two_workers(env: StreamEnv) -> tuple[Any, Any]:
-    one = env.start_worker()
+def _two_workers(env: StreamEnv, **extra: str) -> tuple[Any, Any]:
+    one = env.start_worker(**extra)
     env.wait_ready(one, min_alert_partitions=env.partitions)
-    two = env.start_worker()
+    two = env.start_worker(**extra)
     wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
     return one, two
+
+
+def _feed_and_kill(env: StreamEnv, alerts: list[dict[str, Any]], victim: Any) -> None:
+    """Produce ``alerts`` 50 at a time every 0.15 s and ``kill -9`` the
+    ``victim`` 0.6 s in, with no restart: the survivor must take over."""
+
+    topic = env.topics["alerts"]
+
+    def feed() -> None:
+        for start in range(0, len(alerts), 50):
+            asyncio.run(produce(env.bootstrap, topic, alert_messages(alerts[start : start + 50])))
+            time.sleep(0.15)
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    time.sleep(0.6)
+    victim.stop(kill=True)
+    feeder.join()
+
+
+def _first_versions(records: list[Any]) -> dict[str, dict[str, Any]]:
+    """Each alert's version 1, as read back."""
+    first: dict[str, dict[str, Any]] = {}
+    for r in records:
+        value = orjson.loads(r.value)
+        if value["correlation_version"] == 1:
+            first.setdefault(value["alert_id"], value)
+    return first
+
+
+def _counted(worker: Any, prefix: str) -> float:
+    """The value of the worker's first metric line starting with ``prefix``."""
+    lines = [line for line in worker.metrics().splitlines() if line.startswith(prefix)]
+    assert lines, worker.metrics()
+    return float(lines[0].rsplit(" ", 1)[1])
 
 
 def _one_finding_per_file(env: StreamEnv, files: int, *, prefix: str) -> None:
@@ -212,17 +247,7 @@ def test_kill_9_of_one_of_two_workers_mid_stream_loses_no_alert(stream_env: Stre
     files = 30
     _one_finding_per_file(env, files, prefix="k")
     alerts = [alert(f"kk-{i}", path=f"src/k{i % files}.py", line=51) for i in range(600)]
-
-    def feed() -> None:
-        for start in range(0, len(alerts), 50):
-            asyncio.run(produce(env.bootstrap, t["alerts"], alert_messages(alerts[start : start + 50])))
-            time.sleep(0.15)
-
-    feeder = threading.Thread(target=feed)
-    feeder.start()
-    time.sleep(0.6)
-    two.stop(kill=True)  # no restart: the survivor must take over its partitions
-    feeder.join()
+    _feed_and_kill(env, alerts, two)
     expected = {a["alert_id"]: f"f{int(a['alert_id'].split('-')[1]) % files}" for a in alerts}
     records = run(collect(env.bootstrap, t["enriched"], _settled(expected), timeout_s=120))
     latest = latest_by_alert(records)
@@ -245,32 +270,14 @@ def test_after_kill_9_of_one_of_two_workers_every_first_answer_waits_for_its_fra
     # the finding.
     env = stream_env
     t = env.topics
-    timeouts = {"HEFESTO_ASSEMBLE_TIMEOUT_MS": "300"}
-    one = env.start_worker(**timeouts)
-    env.wait_ready(one, min_alert_partitions=env.partitions)
-    two = env.start_worker(**timeouts)
-    wait_for(lambda: _split(env, one, two), timeout_s=90, what="two workers to split the partitions")
+    one, two = _two_workers(env, HEFESTO_ASSEMBLE_TIMEOUT_MS="300")
     files = 30
     _one_finding_per_file(env, files, prefix="r")
     alerts = [alert(f"rr-{i}", path=f"src/r{i % files}.py", line=51) for i in range(600)]
-
-    def feed() -> None:
-        for start in range(0, len(alerts), 50):
-            asyncio.run(produce(env.bootstrap, t["alerts"], alert_messages(alerts[start : start + 50])))
-            time.sleep(0.15)
-
-    feeder = threading.Thread(target=feed)
-    feeder.start()
-    time.sleep(0.6)
-    two.stop(kill=True)
-    feeder.join()
+    _feed_and_kill(env, alerts, two)
     expected = {a["alert_id"]: f"f{int(a['alert_id'].split('-')[1]) % files}" for a in alerts}
     records = run(collect(env.bootstrap, t["enriched"], _settled(expected), timeout_s=120))
-    first: dict[str, dict[str, Any]] = {}
-    for r in records:
-        value = orjson.loads(r.value)
-        if value["correlation_version"] == 1:
-            first.setdefault(value["alert_id"], value)
+    first = _first_versions(records)
     assert set(first) == set(expected), env.tail(one)
     wrong = [
         i for i, v in first.items() if [m["finding_id"] for m in v["hefesto_findings"]][:1] != [expected[i]]
@@ -278,13 +285,7 @@ def test_after_kill_9_of_one_of_two_workers_every_first_answer_waits_for_its_fra
     assert not wrong, (len(wrong), history_of(records, wrong[0]), env.tail(one))
     # The hold was exercised: deadlines came due while probes sat on the
     # dead worker's partitions.
-    held = [
-        line
-        for line in one.metrics().splitlines()
-        if line.startswith("hefesto_stream_assembly_timeouts_held_remote_total")
-    ]
-    assert held, one.metrics()
-    assert float(held[0].rsplit(" ", 1)[1]) > 0, held
+    assert _counted(one, "hefesto_stream_assembly_timeouts_held_remote_total") > 0
 
 
 def test_a_backlog_on_the_resolve_hop_is_waited_for_not_timed_out(stream_env: StreamEnv) -> None:
@@ -329,19 +330,9 @@ def test_a_backlog_on_the_resolve_hop_is_waited_for_not_timed_out(stream_env: St
         return len({orjson.loads(r.value)["alert_id"] for r in records}) >= n
 
     records = run(collect(env.bootstrap, t["enriched"], all_answered, timeout_s=120))
-    first: dict[str, dict[str, Any]] = {}
-    for r in records:
-        value = orjson.loads(r.value)
-        if value["correlation_version"] == 1:
-            first.setdefault(value["alert_id"], value)
+    first = _first_versions(records)
     assert set(first) == set(ids), env.tail(restarted)
     wrong = [i for i, v in first.items() if [m["finding_id"] for m in v["hefesto_findings"]] != ["f-pay"]]
     assert not wrong, (len(wrong), history_of(records, wrong[0]), env.tail(restarted))
     # The hold was exercised: deadlines came due while the hops were behind.
-    held = [
-        line
-        for line in restarted.metrics().splitlines()
-        if line.startswith('hefesto_stream_assembly_timeouts_total{released="after_backlog"}')
-    ]
-    assert held, restarted.metrics()
-    assert float(held[0].rsplit(" ", 1)[1]) > 0, held
+    assert _counted(restarted, 'hefesto_stream_assembly_timeouts_total{released="after_backlog"}') > 0
