@@ -36,6 +36,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/retained.py
 	$(BIN)/python bench/sink.py
+	$(BIN)/python bench/failover.py --repeat 2
+	$(BIN)/python bench/failover.py --workers 2 --no-restart --repeat 2
 
 clean-broker: $(STAMP)
 	$(BIN)/hefesto kafka stop

@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer
+
+from tests.benchmods import load_bench
 
 pytestmark = pytest.mark.kafka
 
@@ -126,23 +127,6 @@ def _tail_until(env: dict[str, str], topic: str, want: set[str], *, timeout_s: f
     return records
 
 
-async def _dead_letter_sources(bootstrap: str, topic: str) -> set[tuple[bytes, bytes]]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    sources: set[tuple[bytes, bytes]] = set()
-    try:
-        while batch := await consumer.getmany(timeout_ms=3_000):
-            for messages in batch.values():
-                for m in messages:
-                    headers = dict(m.headers)
-                    sources.add((headers["source-partition"], headers["source-offset"]))
-    finally:
-        await consumer.stop()
-    return sources
-
-
 def test_kill_9_mid_replay_loses_nothing_and_answers_right_first(
     kafka_bootstrap: str, tmp_path: Path, unique_name
 ) -> None:
@@ -213,5 +197,5 @@ def test_kill_9_mid_replay_loses_nothing_and_answers_right_first(
             wrong.append((alert_id, kinds[alert_id], answer["reason"], got))
     assert not wrong, (len(wrong), wrong[:5])
     # Every poison line, once or more (a replay after the kill repeats some).
-    sources = asyncio.run(_dead_letter_sources(kafka_bootstrap, topics["deadletter"]))
+    sources = asyncio.run(load_bench("failover").dead_letter_sources(kafka_bootstrap, topics["deadletter"]))
     assert len(sources) == n_poison
