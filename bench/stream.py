@@ -129,9 +129,19 @@ class Workers:
     """``n`` engine workers (``python -m streams``) or ``n`` baseline relays
     (``bench/relay.py``) on fresh topics named after ``prefix``."""
 
-    def __init__(self, prefix: str, bootstrap: str, n: int, data_dir: Path, *, engine: Engine) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        bootstrap: str,
+        n: int,
+        data_dir: Path,
+        *,
+        engine: Engine,
+        partitions: int = PARTITIONS,
+    ) -> None:
         self.prefix, self.bootstrap, self.n, self.data_dir = prefix, bootstrap, n, data_dir
         self.engine = engine
+        self.partitions = partitions
         self.procs: list[tuple[subprocess.Popen[bytes], int]] = []
 
     @property
@@ -150,7 +160,7 @@ class Workers:
                     "HEFESTO_TOPIC_FINDINGS": self.topics["findings"],
                     "HEFESTO_TOPIC_ENRICHED": self.topics["enriched"],
                     "HEFESTO_TOPIC_DEADLETTER": self.topics["dlq"],
-                    "HEFESTO_TOPIC_PARTITIONS": str(PARTITIONS),
+                    "HEFESTO_TOPIC_PARTITIONS": str(self.partitions),
                     "HEFESTO_API_PORT": str(port),
                     "HEFESTO_DATA_DIR": str(self.data_dir / f"w{i}"),
                     "HEFESTO_LOG_LEVEL": "warning",
@@ -176,7 +186,7 @@ class Workers:
             self.wait(
                 lambda hs: (
                     len({p for h in hs for p in h["assigned_partitions"] if p.startswith(alerts)})
-                    == PARTITIONS
+                    == self.partitions
                     and all(any(p.startswith(alerts) for p in h["assigned_partitions"]) for h in hs)
                 ),
                 timeout_s=timeout_s,
@@ -192,7 +202,7 @@ class Workers:
                 set(f.read_text().split()) if f.exists() else set()
                 for f in map(self._ready_file, range(self.n))
             ]
-            if all(held) and len(set().union(*held)) == PARTITIONS:
+            if all(held) and len(set().union(*held)) == self.partitions:
                 return
             time.sleep(0.5)
         raise RuntimeError(f"timed out waiting for the relays' assignment, see {self.data_dir}")
@@ -375,14 +385,15 @@ def run_config(
     broker_pid: int | None = None,
     echo: bool = True,
     engine: Engine = "hefesto",
+    partitions: int = PARTITIONS,
 ) -> list[dict[str, Any]]:
     prefix = f"bench-stream-{uuid.uuid4().hex[:8]}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"{prefix}-"))
-    workers = Workers(prefix, bootstrap, n_workers, data_dir, engine=engine)
+    workers = Workers(prefix, bootstrap, n_workers, data_dir, engine=engine, partitions=partitions)
     if engine != "hefesto":
         # The engine declares its topics itself; the relay's need making.
         names = [*workers.topics.values(), f"{prefix}-relay-state"]
-        asyncio.run(_create_topics(bootstrap, names))
+        asyncio.run(_create_topics(bootstrap, names, partitions))
     workers.start()
     results: list[dict[str, Any]] = []
     try:
@@ -404,6 +415,7 @@ def run_config(
             own_cpu_s = time.process_time() - own0
             result["engine"] = engine
             result["workers"] = n_workers
+            result["partitions"] = partitions
             result["load_average_1m"] = round(os.getloadavg()[0], 2)
             result["worker_cpu_cores"] = round(worker_cpu_s / elapsed_s, 2)
             # Per delivered alert: at a rate every configuration keeps up
@@ -426,11 +438,11 @@ def run_config(
     return results
 
 
-async def _create_topics(bootstrap: str, names: list[str]) -> None:
+async def _create_topics(bootstrap: str, names: list[str], partitions: int = PARTITIONS) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        topics = [NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names]
+        topics = [NewTopic(n, num_partitions=partitions, replication_factor=1) for n in names]
         await admin.create_topics(topics)
     finally:
         await admin.close()
@@ -573,6 +585,13 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per cell; the medians are printed and written too"
     )
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=PARTITIONS,
+        help=f"partitions of every topic (HEFESTO_TOPIC_PARTITIONS; default {PARTITIONS}); at least the "
+        "largest --workers, or a worker is left without partitions",
+    )
     parser.add_argument("--label", default="tuned", help="name of this configuration in the results file")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
@@ -588,6 +607,8 @@ def main() -> None:
         "compiled its hot paths; 0 to skip",
     )
     args = parser.parse_args()
+    if args.partitions < max(args.workers):
+        parser.error(f"--partitions {args.partitions} leaves some of {max(args.workers)} workers idle")
 
     tuning = {k: v for k, v in os.environ.items() if k.startswith("HEFESTO_STREAM_")}
     runs: list[dict[str, Any]] = []
@@ -614,6 +635,7 @@ def main() -> None:
                                 args.drain,
                                 broker_pid=broker_pid,
                                 engine=engine,
+                                partitions=args.partitions,
                             )
                         )
                 else:
@@ -632,6 +654,7 @@ def main() -> None:
                                     args.drain,
                                     broker_pid=broker_pid,
                                     engine=engine,
+                                    partitions=args.partitions,
                                 )
                             )
                 runs.extend({**r, "repeat": repeat} for r in batch)
@@ -653,6 +676,7 @@ def main() -> None:
     configs = existing.get("configurations", {})
     configs[args.label] = {
         "tuning_env": tuning,
+        "partitions": args.partitions,
         "duration_s": args.duration,
         "runs": runs,
         "medians": medians,
@@ -665,7 +689,7 @@ def main() -> None:
             "findings": N_FILES * PER_FILE,
             "files": N_FILES,
             "frames_per_alert": "1-5",
-            "partitions": PARTITIONS,
+            "partitions": PARTITIONS,  # unless a configuration says otherwise
         },
         "machine": {
             "cpus": os.cpu_count(),

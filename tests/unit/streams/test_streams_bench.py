@@ -99,3 +99,13 @@ def test_a_workers_cpu_includes_its_child_processes(bench: ModuleType) -> None:
             subprocess.run(["kill", str(pid)], check=False)
         proc.kill()
         proc.wait()
+
+
+def test_fewer_partitions_than_workers_is_refused_before_anything_starts(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.argv", ["stream.py", "--workers", "1", "2", "--partitions", "1"])
+    with pytest.raises(SystemExit) as exc:
+        bench.main()
+    assert exc.value.code == 2
+    assert "--partitions 1 leaves some of 2 workers idle" in capsys.readouterr().err
