@@ -116,7 +116,10 @@ class HopBacklog:
         (ignored if a rebalance started since the lookup)."""
         self._check_epoch()
         if epoch == self._seen_epoch and self._barrier is None:
-            self._barrier = dict(highwaters)
+            # An empty partition held nothing before; its progress may stay
+            # unknown (nothing to read, nothing committed) and hold every
+            # timeout until the cap.
+            self._barrier = {tp: hw for tp, hw in highwaters.items() if hw > 0}
 
     def sent(self, alert_id: str, key: bytes, *, slot: str) -> None:
         """A probe of ``alert_id`` was sent with ``key`` to a hop topic."""
@@ -148,8 +151,10 @@ class HopBacklog:
 
     def release(self, due: Iterable[str], *, now_ms: int, progress: Progress) -> Released:
         """Given the deadlines that came due at ``now_ms`` and how far each
-        hop partition is processed (``None``: not assigned here): what to
-        do with each (see :class:`Released`)."""
+        hop partition is processed (``None``: not assigned here; a partition
+        that is, but whose progress is not known yet, must not answer
+        ``None``: see :func:`streams.gaps.hop_progress`): what to do with
+        each (see :class:`Released`)."""
         self._check_epoch()
         passed_now = self._barrier and all(
             (done := progress(tp)) is None or done >= hw for tp, hw in self._barrier.items()

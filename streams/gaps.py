@@ -27,7 +27,7 @@ from prometheus_client import Counter
 if TYPE_CHECKING:
     from streams.app import Engine
 
-__all__ = ["GapWatchdog", "StallDetector", "lookup", "progress_of", "register"]
+__all__ = ["GapWatchdog", "StallDetector", "hop_progress", "lookup", "progress_of", "register"]
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,21 @@ def progress_of(consumer: Any, tp: Any) -> int | None:
     if acked:
         return max(max(acked) + 1, head or 0)
     return head
+
+
+def hop_progress(consumer: Any, tp: Any, *, assigned: Any) -> int | None:
+    """How far ``tp`` is processed, for the timeouts' barrier
+    (:class:`streams.backlog.HopBacklog`): ``None`` when ``tp`` is not
+    assigned here (nothing here to wait for), ``-1`` when it is but nothing
+    of it is known yet. Right after a takeover a partition has no acked
+    offset and its committed offset is not read yet; taken for "not
+    assigned", that passed the barrier at once, and the dead worker's
+    alerts timed out without the frames still waiting in its hop
+    partitions (docs/streams.md, Timeouts and backlog)."""
+    if tp not in assigned:
+        return None
+    done = progress_of(consumer, tp)
+    return -1 if done is None else done
 
 
 async def lookup(call: Any, *, what: str, tps: list[Any]) -> Any:

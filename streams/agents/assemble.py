@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from streams import metrics
 from streams.agents.base import guarded
 from streams.agents.emit import fingerprint, is_complete, new_assembly, resolved_header
-from streams.gaps import lookup, progress_of
+from streams.gaps import hop_progress, lookup
 from streams.ownership import Ownership, tables_ready
 from streams.records import Header, Part, Probe, Rescore, Timeout, decode_parts_record
 from streams.remotehops import RemoteReleased
@@ -254,7 +254,7 @@ def register(engine: Engine) -> None:
         released = hops.release(
             due,
             now_ms=now_ms,
-            progress=lambda tp: progress_of(consumer, tp) if tp in assigned else None,
+            progress=lambda tp: hop_progress(consumer, tp, assigned=assigned),
         )
         remote_released = await release_remote(consumer, now_ms)
         metrics.ASSEMBLY_TIMEOUTS_HELD.set(hops.held + remote.held)

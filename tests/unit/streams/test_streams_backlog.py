@@ -126,6 +126,26 @@ def test_a_partition_no_longer_assigned_holds_no_barrier(offsets, rebalances):
     assert release(hops, [], 1, offsets).after_backlog == ["a"]
 
 
+def test_an_empty_hop_partition_holds_no_barrier(offsets, rebalances):
+    # Its progress may never be known (nothing to read, nothing committed).
+    hops = HopBacklog(owns=lambda key: True, epoch=lambda: rebalances.count, max_wait_ms=10_000)
+    hops.set_barrier({"paths-0": 0, "probes-0": 3}, epoch=hops.epoch)
+    offsets.done.update({"paths-0": -1, "probes-0": 2})
+    assert everything(release(hops, ["a"], 0, offsets)) == []
+    offsets.done["probes-0"] = 3
+    assert release(hops, [], 1, offsets).after_backlog == ["a"]
+
+
+def test_an_assigned_partition_not_read_yet_holds_the_barrier(offsets, rebalances):
+    """After a takeover: -1 (streams.gaps.hop_progress) until its progress is known."""
+    hops = HopBacklog(owns=lambda key: True, epoch=lambda: rebalances.count, max_wait_ms=10_000)
+    hops.set_barrier({"paths-2": 865}, epoch=hops.epoch)
+    offsets.done["paths-2"] = -1
+    assert everything(release(hops, ["a"], 0, offsets)) == []
+    offsets.done["paths-2"] = 865
+    assert release(hops, [], 1, offsets).after_backlog == ["a"]
+
+
 def test_a_rebalance_forgets_the_counts_and_calls_for_a_new_barrier(hops, rebalances, offsets):
     hops.sent("a", OURS, slot="probes/0")
     release(hops, ["a"], 0)

@@ -61,3 +61,25 @@ def test_progress_or_nothing_pending_is_not_a_stall():
     d.stalled("tp", progress=9, highwater=11, now=40.0)
     d.reset()  # a rebalance: nothing carries over
     assert not d.stalled("tp", progress=9, highwater=11, now=45.0)
+
+
+class _Consumer:
+    """What streams.gaps.progress_of reads of the engine's consumer."""
+
+    def __init__(self, *, acked: dict[str, list[int]], heads: dict[str, int | None]) -> None:
+        self._acked = acked
+        self._heads = heads
+
+    def head_offset(self, tp: str) -> int | None:
+        return self._heads.get(tp)
+
+
+def test_hop_progress_tells_a_partition_not_read_yet_from_one_not_assigned() -> None:
+    from streams.gaps import hop_progress
+
+    consumer = _Consumer(acked={"paths-0": [5, 6, 7]}, heads={"paths-0": 5, "paths-2": None})
+    assigned = {"paths-0", "paths-2"}
+    assert hop_progress(consumer, "paths-0", assigned=assigned) == 8
+    # Taken over a moment ago: nothing acked, its committed offset not read yet.
+    assert hop_progress(consumer, "paths-2", assigned=assigned) == -1
+    assert hop_progress(consumer, "paths-3", assigned=assigned) is None
