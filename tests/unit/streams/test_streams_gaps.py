@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from streams.gaps import GapWatchdog
+from streams.gaps import GapWatchdog, hop_progress
 
 
 def test_a_head_gap_must_persist_before_a_seek():
@@ -75,8 +75,6 @@ class _Consumer:
 
 
 def test_hop_progress_tells_a_partition_not_read_yet_from_one_not_assigned() -> None:
-    from streams.gaps import hop_progress
-
     consumer = _Consumer(acked={"paths-0": [5, 6, 7]}, heads={"paths-0": 5, "paths-2": None})
     assigned = {"paths-0", "paths-2"}
     assert hop_progress(consumer, "paths-0", assigned=assigned) == 8
