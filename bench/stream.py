@@ -9,7 +9,8 @@ back (version 1); ``corrected`` counts the alerts whose first answer was
 followed by another version during the run (no finding arrives late here,
 so each is a partial answer sent at a timeout). Each run also reports the CPU the workers and our own
 broker used per delivered alert, which varies much less between runs than
-the saturated throughput does. Before the first measured rate, ``--warmup``
+the saturated throughput does, and how many of the machine's cores were
+busy and idle in all (every process on it, from /proc/stat). Before the first measured rate, ``--warmup``
 seconds of unmeasured load let the broker's JVM compile its hot paths.
 
 Each cell runs a baseline first (``--engines``, default ``relay hefesto``):
@@ -279,6 +280,28 @@ def _cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_cpu_seconds(stat: str | None = None) -> tuple[float, float] | None:
+    """(busy, idle) CPU seconds of the whole machine since boot, summed over
+    its CPUs, from the first line of /proc/stat (``stat`` is that file's
+    text, for tests); None when it cannot be read. Waiting for I/O counts
+    as idle: the CPU was free."""
+    if stat is None:
+        try:
+            with open("/proc/stat") as fh:
+                stat = fh.readline()
+        except OSError:
+            return None
+    fields = stat.split("\n", 1)[0].split()
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is already
+    # inside user and nice, so it is not added again).
+    ticks = [int(v) for v in fields[1:9]]
+    idle = ticks[3] + ticks[4]
+    tck = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / tck, idle / tck
+
+
 def _pct(sorted_ms: list[float], q: float) -> float | None:
     if not sorted_ms:
         return None
@@ -409,10 +432,11 @@ def run_config(
         asyncio.run(_run_rate(bootstrap, workers.topics, 200, 2.0, 10.0, seed=0))
         for rate in rates:
             cpu0, broker0, t0 = workers.cpu_seconds(), _cpu_seconds(broker_pid), time.monotonic()
-            own0 = time.process_time()
+            own0, machine0 = time.process_time(), _machine_cpu_seconds()
             result = asyncio.run(_run_rate(bootstrap, workers.topics, rate, duration_s, drain_s, seed=rate))
             worker_cpu_s, elapsed_s = workers.cpu_seconds() - cpu0, time.monotonic() - t0
             own_cpu_s = time.process_time() - own0
+            machine1 = _machine_cpu_seconds()
             result["engine"] = engine
             result["workers"] = n_workers
             result["partitions"] = partitions
@@ -429,6 +453,11 @@ def run_config(
             # This process: the load generator and the reader of the output.
             result["loadgen_cpu_cores"] = round(own_cpu_s / elapsed_s, 2)
             result["loadgen_cpu_ms_per_alert"] = round(own_cpu_s * 1000 / max(result["sent"], 1), 3)
+            # Everything on the machine, these processes included: how much
+            # of the two cores was left for a faster worker to use.
+            if machine0 is not None and machine1 is not None:
+                result["machine_busy_cores"] = round((machine1[0] - machine0[0]) / elapsed_s, 2)
+                result["machine_idle_cores"] = round((machine1[1] - machine0[1]) / elapsed_s, 2)
             if echo:
                 print(_line(result), flush=True)
             results.append(result)
@@ -481,6 +510,8 @@ def _medians(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "broker_cpu_ms_per_alert",
             "loadgen_cpu_cores",
             "loadgen_cpu_ms_per_alert",
+            "machine_busy_cores",
+            "machine_idle_cores",
         )
         cell: dict[str, Any] = {"engine": engine, "workers": workers, "offered_rate": rate, "runs": len(rs)}
         cell["sent"] = rs[0]["sent"]
@@ -509,6 +540,11 @@ def _line(r: dict[str, Any]) -> str:
         + (
             f" loadgen_cpu={r['loadgen_cpu_cores']} cores ({r['loadgen_cpu_ms_per_alert']} ms/alert)"
             if r.get("loadgen_cpu_cores") is not None
+            else ""
+        )
+        + (
+            f" machine: {r['machine_busy_cores']} cores busy, {r['machine_idle_cores']} idle"
+            if r.get("machine_busy_cores") is not None
             else ""
         )
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import ModuleType
 
 import pytest
@@ -109,3 +110,18 @@ def test_fewer_partitions_than_workers_is_refused_before_anything_starts(
         bench.main()
     assert exc.value.code == 2
     assert "--partitions 1 leaves some of 2 workers idle" in capsys.readouterr().err
+
+
+def test_the_machines_busy_and_idle_time_are_read_from_proc_stat(bench: ModuleType) -> None:
+    tck = os.sysconf("SC_CLK_TCK")
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    line = f"cpu  {3 * tck} {tck} {2 * tck} {10 * tck} {tck} 0 {tck} 0 {5 * tck} 0\ncpu0 1 2 3 4\n"
+    busy, idle = bench._machine_cpu_seconds(line)
+    # guest time is part of user time already, so it is not counted twice
+    assert (busy, idle) == (7.0, 11.0)
+
+
+def test_an_unreadable_proc_stat_gives_no_figure_rather_than_a_wrong_one(bench: ModuleType) -> None:
+    assert bench._machine_cpu_seconds("intr 1 2 3") is None
+    assert bench._machine_cpu_seconds("") is None
+    assert bench._machine_cpu_seconds("cpu 1 2 3") is None  # truncated
