@@ -3,6 +3,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from correlator import correlate
 from streams.codecs import decode_alert, decode_finding_event, encode_model
 from streams.deadletter import dead_letter_headers, error_code
 from streams.errors import DecodeError, MessageError, StreamError, UnsupportedSchema, ValidationFailed
@@ -80,3 +81,24 @@ def test_dead_letter_headers_carry_code_message_and_source():
     assert other["error-message"].startswith(b"KeyError")
     long = dict(dead_letter_headers(DecodeError("y" * 5000), topic="t", partition=0, offset=0))
     assert len(long["error-message"]) == 1000
+
+
+def test_an_enriched_alert_is_encoded_exactly_as_model_dump_json(finding):
+    # encode_model skips model_dump_json's str; the bytes on the wire must
+    # not change (consumers and the history store compare them).
+    alert = decode_alert(
+        orjson.dumps(
+            {
+                **ALERT,
+                "repo": "shop",
+                "file_path": "src/pay.py",
+                "line_number": 11,
+                "error_type": "TypeError",
+                "error_message": "'NoneType' n'a pas d'attribut « total » — 💥",
+            }
+        )
+    )
+    enriched = correlate(alert, [finding("f1", line=10), finding("f2", line=40, message="ünïcode")])
+    assert enriched.hefesto_findings  # a full answer, not an empty one
+    assert encode_model(enriched) == enriched.model_dump_json().encode()
+    assert encode_model(alert) == alert.model_dump_json().encode()
