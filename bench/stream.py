@@ -20,7 +20,8 @@ correlation). A rate the relay cannot sustain is out of reach, on this
 machine, of an engine that consumes and produces the same way and writes
 those bytes; the engine's throughput is also printed as a share of the
 relay's. ``relay-min`` writes only the enriched record.
-Figures are printed and written to ``bench/results/stream.json``.
+Figures are printed and written to ``bench/results/stream.json``; the broker's
+data and the workers' state are removed when the benchmark ends.
 
     .venv/bin/python bench/stream.py                      # the full matrix (starts its own broker)
     .venv/bin/python bench/stream.py --rates 1000 --workers 1 --duration 10
@@ -36,6 +37,7 @@ import contextlib
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -464,6 +466,8 @@ def run_config(
             time.sleep(2.0)
     finally:
         workers.stop()
+        # The workers' state and logs; a failed run raised before this.
+        shutil.rmtree(data_dir, ignore_errors=True)
     return results
 
 
@@ -584,7 +588,8 @@ def _broker(bootstrap: str | None) -> Any:
     settings = load_settings(
         kafka_port=_free_port(), kafka_controller_port=_free_port(), kafka_bootstrap=None
     )
-    broker = LocalBroker(settings, state_dir=Path(tempfile.mkdtemp(prefix="hefesto-bench-broker-")))
+    state_dir = Path(tempfile.mkdtemp(prefix="hefesto-bench-broker-"))
+    broker = LocalBroker(settings, state_dir=state_dir)
     status = broker.start(timeout_ms=120_000)
     try:
         yield (
@@ -594,6 +599,8 @@ def _broker(bootstrap: str | None) -> Any:
         )
     finally:
         broker.stop()
+        # A full matrix leaves gigabytes of logs here; nothing reads them after.
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ Nothing here skips: a test marked ``kafka`` fails when no broker can be had.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 import uuid
@@ -77,7 +78,10 @@ def kafka_bootstrap() -> Iterator[str]:
             # Tests that needed it have failed already; say why in the summary too.
             _KAFKA_SOURCE["kafka"] += " -- and it DIED during the session (see its log: "
             _KAFKA_SOURCE["kafka"] += f"{broker.log_file})"
-        broker.stop()
+            broker.stop()
+        else:
+            broker.stop()
+            shutil.rmtree(state, ignore_errors=True)  # a full run leaves hundreds of MB of logs
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
