@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 from faust.types import TP
@@ -33,6 +33,9 @@ from streams.tables import EngineTables, declare_tables
 from streams.topics import EngineTopics, declare_topics
 from streams.tuning import StreamTuning
 
+if TYPE_CHECKING:
+    from streams.offload import ScoringProcess
+
 __all__ = ["Engine", "create_engine"]
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class _App(faust.App):
     buffer_tracker: BufferTracker | None = None
     changelog_writer: ChangelogWriter | None = None
     output_buffer: OutputBuffer | None = None
+    offload: Any = None
 
     def _new_transport(self) -> Any:
         transport_cls = transport_class(
@@ -73,6 +77,8 @@ class Engine:
     # Built from the engine itself, right after it (see create_engine).
     scorer: FrameScorer = field(init=False)
     emitter: Emitter = field(init=False)
+    offload: ScoringProcess | None = None
+    """Set by the fan-out when ``HEFESTO_STREAM_SCORING_PROCESS`` is on."""
 
 
 def _open_history_store(settings: Settings) -> Any:

@@ -250,6 +250,10 @@ class Consumer(faust_aiokafka.Consumer):
     # -- fix 4: no commit before the table writes are sent ---------------------
 
     async def _commit_offsets(self, offsets: Any, start_new_transaction: bool = True) -> bool:
+        offload = getattr(self.app, "offload", None)
+        if offload is not None:
+            # Answers computed in the scoring process are applied first.
+            await offload.drain()
         output = getattr(self.app, "output_buffer", None)
         if output is not None and not await output.drain():
             # Enriched alerts waiting in a batch (streams/output.py) are sent

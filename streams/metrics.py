@@ -29,6 +29,8 @@ __all__ = [
     "PROBES_REQUEUED",
     "REBALANCES",
     "RECOVERY_SECONDS",
+    "SCORING_INFLIGHT",
+    "SCORING_PROCESS_UP",
     "SINK_BUFFERED",
     "SINK_DROPPED",
     "SINK_FAILURES",
@@ -98,6 +100,13 @@ SINK_BUFFERED = Gauge("hefesto_stream_sink_buffered", "Records waiting for the h
 LATE_RESOLUTIONS = Counter(
     "hefesto_stream_late_path_resolutions_total",
     "Frames mapped to a repository file only when that file's findings arrived after the alert",
+)
+SCORING_PROCESS_UP = Gauge(
+    "hefesto_stream_scoring_process_up",
+    "1 while the worker's scoring process answers its alerts (streams/offload.py), 0 once it died",
+)
+SCORING_INFLIGHT = Gauge(
+    "hefesto_stream_scoring_inflight", "Alerts sent to the scoring process whose answers are not applied yet"
 )
 FRAMES_SCORED = Counter(
     "hefesto_stream_frames_scored_total",

@@ -84,6 +84,12 @@ class HistorySink:
         """``raw``: the alert's JSON as it arrived, when the caller has it."""
         self._add(SinkKind.ALERTS, _Record(alert.alert_id.encode(), raw or encode_model(alert)))
 
+    def add_alert_raw(self, alert_id: str, raw: bytes) -> None:
+        self._add(SinkKind.ALERTS, _Record(alert_id.encode(), raw))
+
+    def add_correlation_raw(self, alert_id: str, payload: bytes) -> None:
+        self._add(SinkKind.CORRELATIONS, _Record(alert_id.encode(), payload))
+
     def add_finding_event(self, event: FindingEvent, *, raw: bytes | None = None) -> None:
         self._add(SinkKind.FINDING_EVENTS, _Record(event.file_key.encode(), raw or encode_model(event)))
 

@@ -60,6 +60,14 @@ class StreamTuning(BaseSettings):
         default=True,
         description="score an alert in the fan-out when every table partition it needs is on this worker",
     )
+    scoring_process: bool = Field(
+        default=False,
+        description="a worker that owns every partition answers its alerts in a child process "
+        "(streams/offload.py), beside its consumer and producer",
+    )
+    scoring_batch_max: int = Field(default=64, ge=1, le=4_096)
+    scoring_batch_wait_ms: int = Field(default=5, ge=0, le=1_000)
+    scoring_max_inflight: int = Field(default=2_048, ge=1)
     aggregates_enabled: bool = Field(default=True, description="maintain the windowed operator aggregates")
     producer_max_batch_size: int = Field(default=65_536, ge=1_024)
     max_poll_records: int | None = Field(default=500, ge=1)

@@ -23,6 +23,7 @@ from streams.records import Header, Part
 from streams.retention import horizon_ms
 
 if TYPE_CHECKING:
+    from streams.answer import Answer
     from streams.app import Engine
 
 __all__ = ["Emitter", "fingerprint", "is_complete", "new_assembly", "resolved_header"]
@@ -122,26 +123,68 @@ class Emitter:
         if state.get("version") and fp == state.get("fingerprint"):
             tables.assembly[alert_id] = state
             return
-        encoded = encode_enriched(enriched)
+        await self._record(
+            alert_id,
+            {**state, "version": version, "fingerprint": fp},
+            encoded=encode_enriched(enriched),
+            version=version,
+            confidence=enriched.correlation_confidence,
+            ingest_ms=header.ingest_ms,
+            alert_ts_s=alert.timestamp.timestamp(),
+            first_ms=int(state.get("first_ms") or now_ms),
+        )
+
+    async def record_answer(self, answer: Answer) -> None:
+        """Send and record a first answer made by :func:`streams.answer.answer_located`
+        (here or in the scoring process)."""
+        await self._record(
+            answer.alert_id,
+            answer.assembly,
+            encoded=answer.enriched,
+            version=1,
+            confidence=answer.confidence,
+            ingest_ms=answer.ingest_ms,
+            alert_ts_s=answer.alert_ts_s,
+            first_ms=answer.first_ms,
+        )
+
+    async def _record(
+        self,
+        alert_id: str,
+        assembly: dict[str, Any] | bytes,
+        *,
+        encoded: bytes,
+        version: int,
+        confidence: float,
+        ingest_ms: int,
+        alert_ts_s: float,
+        first_ms: int,
+    ) -> None:
+        """Send version ``version`` and record it: ``assembly`` (the entry
+        with its version and fingerprint), ``correlations``, the alert's
+        eviction, metrics and history."""
+        tables = self._tables
         await self.send_enriched(alert_id, encoded, version)
         self._engine.deadlines.cancel(alert_id)
         self._engine.hops.cancel(alert_id)
         self._engine.remote_hops.cancel(alert_id)
         if version == 1:
             # Past the horizon no late finding can change the answer.
-            start_ms = header.ingest_ms or int(state.get("first_ms") or now_ms)
-            self._engine.evictions.schedule(alert_id, start_ms + self._horizon_ms)
-        tables.assembly[alert_id] = {**state, "version": version, "fingerprint": fp}
+            self._engine.evictions.schedule(alert_id, (ingest_ms or first_ms) + self._horizon_ms)
+        if isinstance(assembly, bytes) and not tables.assembly.packed:
+            assembly = orjson.loads(assembly)  # bench/retained.py's unpacked layout
+        tables.assembly[alert_id] = assembly
         # The JSON just sent, kept as is (a packed table): its changelog
         # write and a replay's answer send these bytes without parsing them.
         tables.correlations[alert_id] = encoded
         metrics.child(metrics.VERSIONS_EMITTED, "first" if version == 1 else "correction").inc()
-        metrics.CONFIDENCE.observe(enriched.correlation_confidence)
-        if header.ingest_ms:
-            metrics.INGEST_LATENCY.observe(max(0, now_ms - header.ingest_ms) / 1000)
-        metrics.ALERT_LATENCY.observe(max(0.0, now - alert.timestamp.timestamp()))
+        metrics.CONFIDENCE.observe(confidence)
+        now = time.time()
+        if ingest_ms:
+            metrics.INGEST_LATENCY.observe(max(0, int(now * 1000) - ingest_ms) / 1000)
+        metrics.ALERT_LATENCY.observe(max(0.0, now - alert_ts_s))
         if self._engine.sink is not None:
-            self._engine.sink.add_correlation(enriched, payload=encoded)
+            self._engine.sink.add_correlation_raw(alert_id, encoded)
 
     async def on_duplicate(self, alert_id: str, state: dict[str, Any]) -> None:
         """A replayed alert, header or part (after a crash or rebalance). Its

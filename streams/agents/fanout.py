@@ -24,15 +24,16 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import TP
 
-from correlator import AlertLocation, PathMapper, locate
-from hefesto_core.models import FindingMatch, IrisAlert, file_key
+from correlator import AlertLocation, locate
+from hefesto_core.models import IrisAlert
 from streams import metrics
 from streams.agents.base import guarded, record_ms
 from streams.agents.emit import new_assembly
 from streams.agents.resolve import basename_key
+from streams.answer import AnswerParams, answer_located, plan
 from streams.codecs import decode_alert
 from streams.ownership import Ownership
-from streams.records import Header, Part, Probe, frame_to_dict
+from streams.records import Header, Part, Probe
 
 if TYPE_CHECKING:
     from streams.app import Engine
@@ -47,13 +48,9 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
     topics = engine.topics
     settings = engine.settings
     tables = engine.tables
-    # Container prefixes (/srv/app, /app, ...) are not trusted here: the
-    # service may live in a sub-folder of the repository, which only the
-    # resolve agent can tell from the files the findings know. One mapper
-    # for the worker's life: its answers depend only on these roots.
-    mapper = PathMapper(
-        source_roots=[str(p) for p in settings.source_roots], container_prefixes=False, memo_size=8_192
-    )
+    params = AnswerParams.of(settings)
+    # One mapper for the worker's life: its answers depend only on the roots.
+    mapper = params.mapper()
     probes_name = topics.probes.get_topic_name()
     parts_name = topics.parts.get_topic_name()
     paths_name = topics.paths.get_topic_name()
@@ -68,56 +65,35 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
         header: Header, probes: list[Probe], alert: IrisAlert, location: AlertLocation
     ) -> None:
         scorer = engine.scorer
-        parts: dict[str, Any] = {}
-        matches: list[FindingMatch] = []
+        answered = answer_located(
+            alert, location, header, probes, params=params, findings_for=scorer.findings_for, now=time.time()
+        )
         for probe in probes:
-            part, found = scorer.score(probe, alert=alert, location=location)
             scorer.remember(probe)
-            parts[str(probe.frame_index)] = part.state()
-            matches.extend(found)
         metrics.child(metrics.FRAMES_SCORED, "fanout").inc(len(probes))
-        state = new_assembly(now_ms=int(time.time() * 1000), header=header, parts=parts)
-        await engine.emitter.emit(header.alert_id, state, alert=alert, location=location, matches=matches)
+        await engine.emitter.record_answer(answered)
 
     async def handle(event: Any) -> None:
+        offload = engine.offload
+        if offload is not None and local_joins and offload.ready:
+            if len(ownership.owned()) == settings.topic_partitions:
+                # Every partition is here: the scoring process answers it
+                # (streams/offload.py), and its answer is applied in order.
+                await offload.submit(event, generation=int(engine.app.consumer_generation_id))
+                return
+            await offload.drain()  # its answers first, then this one here
+        await handle_here(event)
+
+    async def handle_here(event: Any) -> None:
         raw: bytes = event.value
         alert = decode_alert(raw)
         if engine.sink is not None:
             engine.sink.add_alert(alert, raw=raw)
         location = locate(alert, mapper=mapper, max_frames=settings.max_probe_frames)
-        frames = [frame_to_dict(f) for f in location.frames]
         # Mapped frames go straight to their file's probe; unmapped ones ("")
         # go through the resolve agent first (see streams/agents/resolve.py).
-        keys: list[str | None] = [
-            (file_key(alert.repo, f.file_path) if f.file_path else "") if alert.repo else None
-            for f in location.frames
-        ]
-        ingest_ms = record_ms(event)
-        alert_json = raw.decode()
+        header, probes = plan(alert, location, alert_json=raw.decode(), ingest_ms=record_ms(event))
         alert_key = alert.alert_id.encode()
-        header = Header(
-            alert_id=alert.alert_id,
-            alert_json=alert_json,
-            frames=frames,
-            file_keys=keys,
-            error_type=location.error_type,
-            error_message=location.error_message,
-            ingest_ms=ingest_ms,
-        )
-        probes = [
-            Probe(
-                alert_id=alert.alert_id,
-                file_key=key,
-                frame_index=index,
-                alert_json=alert_json,
-                frames=frames,
-                error_type=location.error_type,
-                error_message=location.error_message,
-                ingest_ms=ingest_ms,
-            )
-            for index, key in enumerate(keys)
-            if key is not None
-        ]
         owned = ownership.owned() if local_joins else frozenset()
         local = {
             p.frame_index for p in probes if p.file_key and ownership.partition(p.file_key.encode()) in owned
@@ -197,10 +173,18 @@ def make_handler(engine: Engine, *, ownership: Ownership | None = None) -> Calla
         if owned is not None and (partition := ownership.partition(key)) not in owned:
             engine.remote_hops.sent(probe.alert_id, TP(name, partition), via_paths=hop == "paths")
 
+    if engine.offload is not None:
+        engine.offload.fallback = handle_here
     return handle
 
 
 def register(engine: Engine) -> None:
+    if engine.tuning.scoring_process:
+        from streams.offload import ScoringProcess
+
+        engine.offload = ScoringProcess(engine, params=AnswerParams.of(engine.settings))
+        engine.app.offload = engine.offload
+        engine.offload.register(engine.app)
     handle = make_handler(engine)
     alerts_name = engine.settings.topic_alerts
 

@@ -43,11 +43,16 @@ def register(engine: Engine) -> None:
             )
         if changed:
             tables.findings_by_file[key] = state
+            if engine.offload is not None:
+                engine.offload.findings_changed(key, state)
         if finding_event.findings and engine.tuning.aggregates_enabled:
             engine.aggregates.findings_per_day.add(key, len(finding_event.findings), ts_ms=record_ms(event))
         if engine.sink is not None:
             engine.sink.add_finding_event(finding_event, raw=event.value)
         if changed:
+            if engine.offload is not None:
+                # Alerts in flight are in the tables before their re-scores are asked for.
+                await engine.offload.drain()
             await late.file_changed(key, event_ms=record_ms(event))
 
     @engine.app.agent(engine.topics.findings, name="ingest")

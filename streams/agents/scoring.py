@@ -149,11 +149,9 @@ class FrameScorer:
     ) -> tuple[Part, list[FindingMatch]]:
         """The probe's part, and its matches as models (the part carries them
         as JSON for the wire and the tables)."""
-        key = probe.file_key
-        findings = self._findings.get(key, self._tables.findings_by_file.get(key))
         return _score(
             probe,
-            findings,
+            self.findings_for(probe.file_key),
             now_ms=int(time.time() * 1000),
             top_k=self._top_k,
             min_confidence=self._floor,
@@ -161,15 +159,21 @@ class FrameScorer:
             location=location,
         )
 
+    def findings_for(self, key: str) -> list[Finding]:
+        """The file's findings, parsed (cached by the table value's ``rev``)."""
+        return self._findings.get(key, self._tables.findings_by_file.get(key))
+
     def remember(self, probe: Probe) -> None:
-        key = probe.file_key
-        if self._aggregates_on and not probe.late:
-            self._aggregates.alert_rate_per_file.add(key, ts_ms=probe.ingest_ms or int(time.time() * 1000))
+        self.remember_file(probe.file_key, probe.alert_id, probe.ingest_ms, late=probe.late)
+
+    def remember_file(self, key: str, alert_id: str, ingest_ms: int, *, late: bool = False) -> None:
+        if self._aggregates_on and not late:
+            self._aggregates.alert_rate_per_file.add(key, ts_ms=ingest_ms or int(time.time() * 1000))
         # Late probes too: a frame resolved late meets this file for the first
         # time (a re-score's alert is already there, and that writes nothing).
         table = self._tables.recent_alerts_by_file
         new, changed = remember_alert(
-            table.get(key), probe.alert_id, probe.ingest_ms, horizon_ms=self._horizon_ms, cap=self._cap
+            table.get(key), alert_id, ingest_ms, horizon_ms=self._horizon_ms, cap=self._cap
         )
         if changed:
             table.set(key, new)

@@ -4,87 +4,28 @@ tests run the same handler inside workers."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from hefesto_core.settings import Settings
 from streams.agents import fanout
-from streams.app import create_engine
-from streams.codecs import decode_finding_event
 from streams.ownership import Ownership, partition_for
-from streams.tables import apply_finding_event
-from streams.tuning import load_tuning
 
-
-class _AllOwned(Ownership):
-    def owned(self) -> frozenset[int]:
-        return frozenset(range(self._partitions))
-
-
-class _Event:
-    def __init__(self, value: bytes, key: bytes) -> None:
-        self.value, self.key = value, key
-        self.message = type("M", (), {"timestamp": time.time()})()
+from .joinkit import AllOwned, FakeEvent, alert_bytes, joined_engine
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Any:
-    engine = create_engine(Settings(app_id="unit-fanout", data_dir=tmp_path), load_tuning(), with_sink=False)
-    event = decode_finding_event(
-        orjson.dumps(
-            {
-                "event_id": "e1",
-                "kind": "replace",
-                "repo": "shop",
-                "file_path": "src/cart.py",
-                "emitted_at": "2026-01-01T00:00:00Z",
-                "findings": [
-                    {
-                        "finding_id": "f-near",
-                        "repo": "shop",
-                        "file_path": "src/cart.py",
-                        "line_start": 41,
-                        "line_end": 42,
-                        "function_name": "total",
-                        "rule_id": "HEF-REL-001",
-                        "issue_type": "POSSIBLE_NONE_DEREFERENCE",
-                        "severity": "HIGH",
-                        "message": "value may be None",
-                    }
-                ],
-            }
-        )
-    )
-    state, _ = apply_finding_event(None, event)
-    engine.tables.findings_by_file.data[event.file_key] = state
-    return engine
-
-
-def _alert(alert_id: str) -> bytes:
-    return orjson.dumps(
-        {
-            "alert_id": alert_id,
-            "timestamp": "2026-01-01T00:00:00Z",
-            "repo": "shop",
-            "severity": "HIGH",
-            "error_type": "AttributeError",
-            "error_message": "'NoneType' object has no attribute 'price'",
-            "frames": [
-                {"file_path": "src/cart.py", "line_number": 42, "function_name": "total", "in_app": True}
-            ],
-        }
-    )
+    return joined_engine(tmp_path)
 
 
 async def test_a_locally_joined_alert_is_emitted_with_its_finding_and_recorded(engine: Any) -> None:
     settings = engine.settings
-    ownership = _AllOwned(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    ownership = AllOwned(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
     handle = fanout.make_handler(engine, ownership=ownership)
-    await handle(_Event(_alert("a-1"), b"a-1"))
+    await handle(FakeEvent(alert_bytes("a-1"), b"a-1"))
 
     out = engine.app.output_buffer
     assert out.pending == 1
@@ -103,10 +44,10 @@ async def test_a_locally_joined_alert_is_emitted_with_its_finding_and_recorded(e
 
 async def test_a_replayed_alert_is_answered_again_not_joined_twice(engine: Any) -> None:
     settings = engine.settings
-    ownership = _AllOwned(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
+    ownership = AllOwned(engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions)
     handle = fanout.make_handler(engine, ownership=ownership)
-    await handle(_Event(_alert("a-2"), b"a-2"))
-    await handle(_Event(_alert("a-2"), b"a-2"))
+    await handle(FakeEvent(alert_bytes("a-2"), b"a-2"))
+    await handle(FakeEvent(alert_bytes("a-2"), b"a-2"))
     records = engine.app.output_buffer._pending
     assert [r[0] for r in records] == [b"a-2", b"a-2"]
     assert [r[2] for r in records] == [[("correlation-version", b"1")]] * 2
@@ -123,7 +64,7 @@ class _Owns(Ownership):
 
 
 def _two_frame_alert(alert_id: str) -> bytes:
-    body = orjson.loads(_alert(alert_id))
+    body = orjson.loads(alert_bytes(alert_id))
     body["frames"].append(
         {"file_path": "src/remote.py", "line_number": 7, "function_name": "f", "in_app": True}
     )
@@ -165,7 +106,7 @@ async def test_an_alert_assembled_here_sends_only_the_other_workers_probes(
         engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions, owned=owned
     )
     handle = fanout.make_handler(engine, ownership=ownership)
-    await handle(_Event(_two_frame_alert(alert_id), alert_id.encode()))
+    await handle(FakeEvent(_two_frame_alert(alert_id), alert_id.encode()))
 
     # No header and no local part through the parts topic: the entry is here.
     assert sent["parts"] == []
@@ -203,7 +144,7 @@ async def test_an_alert_assembled_elsewhere_sends_a_header_and_its_local_parts(
         engine.app, topic=settings.topic_findings, partitions=settings.topic_partitions, owned=owned
     )
     handle = fanout.make_handler(engine, ownership=ownership)
-    await handle(_Event(_two_frame_alert(alert_id), alert_id.encode()))
+    await handle(FakeEvent(_two_frame_alert(alert_id), alert_id.encode()))
 
     cart, remote = (_frame_index(sent[0], path) for path in ("src/cart.py", "src/remote.py"))
     # The header first, then per frame: the local part, the remote probe.

@@ -16,7 +16,7 @@ from streams.agents.assemble import Deadlines
 from streams.app import create_engine
 from streams.retention import Evictions, changelog_retention, horizon_ms
 from streams.tuning import load_tuning
-from tests.unit.streams.test_streams_fanout import _alert, _AllOwned, _Event
+from tests.unit.streams.joinkit import AllOwned, FakeEvent, alert_bytes
 
 
 def test_evictions_come_due_oldest_first_and_a_tick_is_bounded() -> None:
@@ -96,9 +96,9 @@ def engine(tmp_path: Path) -> Any:
 async def test_an_answered_alert_is_scheduled_to_go_at_the_end_of_the_horizon(engine: Any) -> None:
     settings = engine.settings
     handle = fanout.make_handler(
-        engine, ownership=_AllOwned(engine.app, topic=settings.topic_findings, partitions=4)
+        engine, ownership=AllOwned(engine.app, topic=settings.topic_findings, partitions=4)
     )
-    event = _Event(_alert("a-1"), b"a-1")
+    event = FakeEvent(alert_bytes("a-1"), b"a-1")
     await handle(event)
     assert engine.tables.assembly.get("a-1")["version"] == 1
     ingest_ms = int(event.message.timestamp * 1000)
