@@ -71,11 +71,6 @@ class Answer:
     ingest_ms: int
     first_ms: int
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A plain tuple on the pipe: the slotted dataclass's default pickling
-        # goes through copyreg and costs several times more.
-        return (Answer, tuple(getattr(self, name) for name in self.__slots__))
-
 
 def plan(
     alert: IrisAlert, location: AlertLocation, *, alert_json: str, ingest_ms: int

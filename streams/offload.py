@@ -220,7 +220,7 @@ class ScoringProcess:
                         # loop's turn after it, as the consumer's hand-off
                         # gives one after each record, so that a frame of
                         # them does not hold the other agents back. Not after
-                        # every answer: that cost a fifth of the throughput
+                        # every answer: that cost throughput in single runs
                         # (docs/streams.md, Tuning, item 37).
                         await asyncio.sleep(0)
                 metrics.SCORING_INFLIGHT.set(len(self._inflight))
