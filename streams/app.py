@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import faust
 from faust.types import TP
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
 
 from hefesto_core.settings import Settings
 from streams.agents import assemble, fanout, ingest, probe, resolve
@@ -22,6 +24,7 @@ from streams.backlog import HopBacklog
 from streams.changelog import ChangelogWriter, register_flush
 from streams.consumer import BufferTracker, transport_class
 from streams.deadletter import DeadLetters
+from streams.flowcontrol import KeepingFlowControl
 from streams.output import OutputBuffer
 from streams.ownership import Ownership
 from streams.remotehops import RemoteHops
@@ -58,6 +61,13 @@ class _App(faust.App):
             eager_handoff=self.eager_handoff,
         )
         return transport_cls(self.conf.broker_consumer, self)
+
+    @cached_property
+    def flow_control(self) -> FlowControlEvent:
+        # Faust's own clears the agents' queues on every resume, also the one
+        # at the end of a recovery that follows no suspension, dropping the
+        # records fetched meanwhile (streams/flowcontrol.py).
+        return KeepingFlowControl(loop=self.loop)
 
 
 @dataclass(slots=True)
