@@ -4,6 +4,7 @@ restart tests through Faust's recovery."""
 
 from __future__ import annotations
 
+import pytest
 from mode.utils.queues import FlowControlEvent, FlowControlQueue
 
 from hefesto_core.settings import Settings
@@ -17,10 +18,19 @@ def _queue(flow: FlowControlEvent) -> FlowControlQueue[int]:
     return FlowControlQueue(maxsize=100, flow_control=flow, clear_on_resume=True)
 
 
-def test_a_resume_after_a_resume_keeps_what_the_agents_have_not_taken_yet() -> None:
+@pytest.fixture
+def running() -> tuple[KeepingFlowControl, FlowControlQueue[int]]:
+    """A flow resumed once (Faust's starts suspended) and an agent's queue."""
     flow = KeepingFlowControl()
     queue = _queue(flow)
-    flow.resume()  # Faust's flow starts suspended
+    flow.resume()
+    return flow, queue
+
+
+def test_a_resume_after_a_resume_keeps_what_the_agents_have_not_taken_yet(
+    running: tuple[KeepingFlowControl, FlowControlQueue[int]],
+) -> None:
+    flow, queue = running
     queue.put_nowait(1)
     queue.put_nowait(2)
     flow.resume()  # the end of a recovery: no suspension since the last one
@@ -28,10 +38,10 @@ def test_a_resume_after_a_resume_keeps_what_the_agents_have_not_taken_yet() -> N
     assert flow.is_active()
 
 
-def test_a_resume_after_a_suspension_clears_the_queues_as_faust_means_it_to() -> None:
-    flow = KeepingFlowControl()
-    queue = _queue(flow)
-    flow.resume()
+def test_a_resume_after_a_suspension_clears_the_queues_as_faust_means_it_to(
+    running: tuple[KeepingFlowControl, FlowControlQueue[int]],
+) -> None:
+    flow, queue = running
     queue.put_nowait(1)
     flow.suspend()  # a rebalance
     assert not flow.is_active()
