@@ -61,7 +61,7 @@ class StreamTuning(BaseSettings):
         description="score an alert in the fan-out when every table partition it needs is on this worker",
     )
     scoring_process: bool = Field(
-        default=False,
+        default=True,
         description="a worker that owns every partition answers its alerts in a child process "
         "(streams/offload.py), beside its consumer and producer",
     )
