@@ -37,8 +37,7 @@ class KeepingFlowControl(FlowControlEvent):
     """``resume()`` clears the queues only if the flow was suspended."""
 
     def resume(self) -> None:
-        suspended = self._suspend.is_set()
-        self._suspend.clear()
-        self._resume.set()
-        if suspended:
-            self.clear()
+        if self._suspend.is_set():
+            super().resume()  # after a real suspend(): mode's, queues cleared
+        else:
+            self._resume.set()
